@@ -1,0 +1,233 @@
+import type { Config, OtherSection, Resolvers, Userlist } from "../../model/config.js";
+import type { Diagnostic } from "../../model/diagnostic.js";
+import type { Directive, Word } from "../../model/directive.js";
+import type { Proxy, ProxyKind, ProxySettings } from "../../model/proxy.js";
+import type { SourceSpan } from "../../model/span.js";
+import { Diagnostics } from "./diagnostics.js";
+import { emptyGlobal, readGlobalLine } from "./global-section.js";
+import { finishProxy, resolveSettings } from "./inherit.js";
+import { closestKeyword, SECTION_KEYWORDS } from "./keywords.js";
+import type { Environment } from "./lex-line.js";
+import { newProxyDraft, type ProxyDraft, readProxyLine } from "./proxy-section.js";
+import { readStatements, type SourceFile, type Statement } from "./read-statements.js";
+import { readOtherLine, readResolversLine, readUserlistLine } from "./small-sections.js";
+
+export type { SourceFile } from "./read-statements.js";
+
+export interface ParseOptions {
+  /** Variables `"${NAME}"` reads; the CLI passes the process environment. Default: none. */
+  env?: Environment;
+}
+
+export interface ParseResult {
+  model: Config;
+  diagnostics: Diagnostic[];
+}
+
+const PROXY_KINDS = new Set<string>(["defaults", "frontend", "backend", "listen"]);
+
+type Current =
+  | { kind: "none" }
+  | { kind: "refused" }
+  | { kind: "global" }
+  | { kind: "proxy"; draft: ProxyDraft }
+  | { kind: "userlist"; section: Userlist }
+  | { kind: "resolvers"; section: Resolvers }
+  | { kind: "other"; section: OtherSection };
+
+/**
+ * Reads HAProxy configuration files, in the order given (the order HAProxy would read them),
+ * into one model. Never throws on bad input: whatever could not be read is reported in
+ * `diagnostics` with its file, line and column, and the model holds everything else.
+ */
+export function parseConfig(files: SourceFile[], options: ParseOptions = {}): ParseResult {
+  const diagnostics = new Diagnostics();
+  const statements = readStatements(files, options.env ?? {}, diagnostics);
+  const global = emptyGlobal();
+  const drafts: ProxyDraft[] = [];
+  const userlists: Userlist[] = [];
+  const resolvers: Resolvers[] = [];
+  const others: OtherSection[] = [];
+
+  let current: Current = { kind: "none" };
+  let fileIndex = -1;
+  for (const statement of statements) {
+    // A section never continues into the next file.
+    if (statement.fileIndex !== fileIndex) {
+      fileIndex = statement.fileIndex;
+      current = { kind: "none" };
+    }
+    if (
+      SECTION_KEYWORDS.has(statement.keyword) &&
+      !statement.negated &&
+      statement.words.length > 0 &&
+      statement.words[0]?.text === statement.keyword
+    ) {
+      current = openSection(statement, diagnostics);
+      if (current.kind === "proxy") drafts.push(current.draft);
+      if (current.kind === "userlist") userlists.push(current.section);
+      if (current.kind === "resolvers") resolvers.push(current.section);
+      if (current.kind === "other") others.push(current.section);
+      if (current.kind === "global") global.span ??= statement.span;
+      continue;
+    }
+    readLine(current, statement, global, diagnostics);
+  }
+
+  const model = assemble(files, drafts, diagnostics);
+  return { model: { ...model, global, userlists, resolvers, others }, diagnostics: diagnostics.list };
+}
+
+function readLine(current: Current, d: Directive, global: Config["global"], diagnostics: Diagnostics): void {
+  switch (current.kind) {
+    case "none": {
+      const suggestion = closestKeyword(d.keyword, SECTION_KEYWORDS);
+      diagnostics.error(
+        "out-of-section",
+        d.words[0]?.span ?? d.span,
+        `'${d.keyword}' appears before any section header`,
+        suggestion
+          ? `Did you mean the section header '${suggestion}'? Otherwise move the line into a section.`
+          : "Move the line under a 'global', 'defaults', 'frontend', 'backend' or 'listen' header (sections never continue from one file into the next).",
+      );
+      return;
+    }
+    case "refused":
+      return;
+    case "global":
+      return readGlobalLine(global, d, diagnostics);
+    case "proxy":
+      return readProxyLine(current.draft, d, diagnostics);
+    case "userlist":
+      return readUserlistLine(current.section, d);
+    case "resolvers":
+      return readResolversLine(current.section, d, diagnostics);
+    case "other":
+      return readOtherLine(current.section, d);
+  }
+}
+
+function openSection(header: Statement, diagnostics: Diagnostics): Current {
+  const kind = header.keyword;
+  const keywordSpan = (header.words[0] as Word).span;
+  const [nameWord, ...rest] = header.args;
+  if (kind === "global") return { kind: "global" };
+  if (PROXY_KINDS.has(kind)) {
+    if (!nameWord && kind !== "defaults") {
+      diagnostics.error("missing-name", header.span, `'${kind}' needs a name`, `Write '${kind} NAME'.`);
+      return { kind: "refused" };
+    }
+    const draft = newProxyDraft(
+      kind as ProxyKind,
+      nameWord?.text ?? "",
+      nameWord?.span ?? keywordSpan,
+      header,
+    );
+    if (rest.length > 0) {
+      if (rest[0]?.text === "from" && rest[1] && rest.length === 2) {
+        draft.from = { value: rest[1].text, span: rest[1].span };
+      } else {
+        diagnostics.error(
+          "address-on-section-line",
+          (rest[0] as Word).span,
+          `'${kind} ${nameWord?.text ?? ""} ${rest.map((w) => w.text).join(" ")}': HAProxy 2.6 no longer takes a listening address on the section line and refuses the whole section`,
+          `Remove the address from the header and add 'bind ${rest[0]?.text}' as the section's first line.`,
+        );
+        return { kind: "refused" };
+      }
+    }
+    return { kind: "proxy", draft };
+  }
+  const span = header.span;
+  const name = nameWord?.text ?? "";
+  if (kind === "userlist")
+    return { kind: "userlist", section: { name, users: [], groups: [], span, directives: [] } };
+  if (kind === "resolvers")
+    return { kind: "resolvers", section: { name, nameservers: [], span, directives: [] } };
+  return { kind: "other", section: { kind, name, span, directives: [] } };
+}
+
+/** Applies defaults inheritance and checks cross-section references HAProxy resolves at start-up. */
+function assemble(
+  files: SourceFile[],
+  drafts: ProxyDraft[],
+  diagnostics: Diagnostics,
+): Omit<Config, "global" | "userlists" | "resolvers" | "others"> {
+  const defaults: Proxy[] = [];
+  const proxies: Proxy[] = [];
+  const named = new Map<string, { settings: ProxySettings; span: SourceSpan }[]>();
+  let last: { settings: ProxySettings; name: string } | undefined;
+  const seen = new Map<string, ProxyDraft>();
+
+  for (const draft of drafts) {
+    let base: { settings: ProxySettings; name: string } | undefined;
+    if (draft.from) {
+      const candidates = named.get(draft.from.value) ?? [];
+      if (candidates.length === 0) {
+        diagnostics.error(
+          "unknown-defaults",
+          draft.from.span,
+          `defaults section '${draft.from.value}' not found for ${draft.kind} '${draft.name}'`,
+          "Name a defaults section declared earlier in the configuration.",
+        );
+      } else if (candidates.length > 1) {
+        diagnostics.error(
+          "ambiguous-defaults",
+          draft.from.span,
+          `more than one defaults section is named '${draft.from.value}'`,
+          "Give each defaults section a distinct name.",
+        );
+      } else {
+        base = { settings: (candidates[0] as { settings: ProxySettings }).settings, name: draft.from.value };
+      }
+    } else if (draft.kind !== "defaults") {
+      base = last;
+    }
+    const settings = resolveSettings(draft.own, base?.settings, base?.name ?? "");
+    const proxy = finishProxy(draft, settings, base?.name, diagnostics);
+    if (draft.kind === "defaults") {
+      defaults.push(proxy);
+      last = { settings, name: draft.name };
+      if (draft.name)
+        named.set(draft.name, [...(named.get(draft.name) ?? []), { settings, span: draft.nameSpan }]);
+      continue;
+    }
+    checkDuplicateName(draft, seen, diagnostics);
+    proxies.push(proxy);
+  }
+  return {
+    files: files.map((f) => f.path),
+    defaults,
+    proxies,
+    frontends: proxies.filter((p) => p.kind === "frontend" || p.kind === "listen"),
+    backends: proxies.filter((p) => p.kind === "backend" || p.kind === "listen"),
+  };
+}
+
+/** HAProxy refuses two proxies of one name unless one is only a frontend and the other only a backend. */
+function checkDuplicateName(
+  draft: ProxyDraft,
+  seen: Map<string, ProxyDraft>,
+  diagnostics: Diagnostics,
+): void {
+  for (const side of sidesOf(draft.kind)) {
+    const key = `${side}:${draft.name}`;
+    const earlier = seen.get(key);
+    if (earlier) {
+      diagnostics.error(
+        "duplicate-name",
+        draft.nameSpan,
+        `${draft.kind} '${draft.name}' has the same name as the ${earlier.kind} declared at ${earlier.nameSpan.file}:${earlier.nameSpan.line}`,
+        "Rename one of them, or merge them if a script appended the same section twice.",
+      );
+      return;
+    }
+  }
+  for (const side of sidesOf(draft.kind)) seen.set(`${side}:${draft.name}`, draft);
+}
+
+function sidesOf(kind: ProxyKind): string[] {
+  if (kind === "listen") return ["frontend", "listen"];
+  if (kind === "frontend") return ["frontend"];
+  return ["backend"];
+}

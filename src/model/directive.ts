@@ -1,0 +1,26 @@
+import type { SourceSpan } from "./span.js";
+
+/** One word of a configuration line after HAProxy's quoting, escaping and variable rules. */
+export interface Word {
+  /** The word as HAProxy sees it (quotes removed, escapes and variables resolved). */
+  text: string;
+  /** The characters as written in the file. */
+  raw: string;
+  span: SourceSpan;
+}
+
+/**
+ * One configuration line: its keyword and arguments. Every line of a section is kept as a
+ * directive, including keywords lbguard does not interpret, so nothing is silently dropped.
+ */
+export interface Directive {
+  /** The first word, e.g. `server`, `timeout`, `option`; `no` prefixes are kept in `negated`. */
+  keyword: string;
+  /** Words after the keyword. */
+  args: Word[];
+  /** All words of the line, the keyword included (and a leading `no` or `default`). */
+  words: Word[];
+  /** True for `no option ...` style lines. */
+  negated: boolean;
+  span: SourceSpan;
+}
