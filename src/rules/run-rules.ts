@@ -78,7 +78,9 @@ export function runRules(config: Config, options: RunOptions = {}): Finding[] {
     if (isFront) {
       each("frontend", (fn) => fn(proxy));
       for (const bind of proxy.binds) each("bind", (fn) => fn(bind, proxy));
-      proxy.routes.forEach((route, position) => each("route", (fn) => fn(route, proxy, position)));
+      proxy.routes.forEach((route, position) => {
+        each("route", (fn) => fn(route, proxy, position));
+      });
     }
     if (isBack) {
       each("backend", (fn) => fn(proxy));

@@ -14,10 +14,6 @@ import { parseFile, ROOT } from "../helpers.js";
  */
 const FIXTURES = join(ROOT, "test", "rules");
 
-interface Expectation {
-  key: string;
-}
-
 function expectations(text: string): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(/#\s*expect:\s*(\w+)\s+(\d+):(\d+)(?:\s+(error|warning|info))?/g)) {
