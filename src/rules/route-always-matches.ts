@@ -14,7 +14,7 @@ export default defineRule({
       "A use_backend condition matches every request, so later rules and the default backend never receive traffic.",
     messages: {
       shadowsOthers:
-        "use_backend {backend} matches every request, so {shadowed} in frontend '{frontend}' never receive traffic",
+        "use_backend {backend} matches every request in frontend '{frontend}': {shadowed} can never be reached",
       matchesEverything:
         "use_backend {backend} matches every request; it acts as the default backend of '{frontend}'",
     },

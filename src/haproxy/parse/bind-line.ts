@@ -58,13 +58,13 @@ export function readBind(directive: Directive, diagnostics: Diagnostics): Bind |
     if (arity === undefined) {
       const suggestion = closestKeyword(word.text, BIND_OPTIONS.keys());
       diagnostics.add(
-        suggestion ? "error" : "warning",
+        "error",
         "unknown-bind-option",
         word.span,
         `'bind ${addressWord.text}': unknown keyword '${word.text}'${suggestion ? `; did you mean '${suggestion}'?` : ""}`,
         suggestion
           ? `Replace '${word.text}' with '${suggestion}'.`
-          : "Check the spelling against the HAProxy 2.6 bind options.",
+          : "HAProxy 2.6 refuses bind options it does not know: correct or remove it.",
       );
       bind.options[word.text] = [];
       i++;

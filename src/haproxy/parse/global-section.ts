@@ -3,12 +3,7 @@ import type { Directive, Word } from "../../model/directive.js";
 import type { Located } from "../../model/span.js";
 import { readAddress } from "./address.js";
 import type { Diagnostics } from "./diagnostics.js";
-import {
-  closestKeyword,
-  GLOBAL_KEYWORD_PREFIXES,
-  GLOBAL_KEYWORDS,
-  REMOVED_GLOBAL_KEYWORDS,
-} from "./keywords.js";
+import { closestKeyword, GLOBAL_KEYWORDS, REMOVED_GLOBAL_KEYWORDS } from "./keywords.js";
 import { readCount } from "./numbers.js";
 
 /** An empty global section, as HAProxy has when the file declares none. */
@@ -102,17 +97,17 @@ export function readGlobalLine(global: Global, d: Directive, diagnostics: Diagno
     );
     return;
   }
-  if (GLOBAL_KEYWORDS.has(d.keyword) || GLOBAL_KEYWORD_PREFIXES.some((p) => d.keyword.startsWith(p))) return;
+  if (GLOBAL_KEYWORDS.has(d.keyword)) return;
   global.unknown.push(d);
   const suggestion = closestKeyword(d.keyword, GLOBAL_KEYWORDS);
   diagnostics.add(
-    suggestion ? "error" : "warning",
+    "error",
     "unknown-keyword",
     d.words[0]?.span ?? d.span,
     `unknown keyword '${d.keyword}' in 'global' section${suggestion ? `; did you mean '${suggestion}'?` : ""}`,
     suggestion
       ? `Replace it with '${suggestion}'; HAProxy 2.6 refuses the file as written.`
-      : "lbguard keeps the line; check it against the HAProxy 2.6 manual, since HAProxy refuses keywords it does not know.",
+      : "HAProxy 2.6 refuses keywords it does not know: correct or remove the line (lbguard keeps it in the model).",
   );
 }
 

@@ -1,7 +1,8 @@
 /**
- * Keyword tables for HAProxy 2.6. They decide which lines lbguard interprets, which it keeps
- * as known-but-uninterpreted, and which it reports as unknown (with a "did you mean" when a
- * known keyword is one or two edits away).
+ * Keyword tables for HAProxy 2.6, taken from the keyword registrations of HAProxy 2.6.0's source
+ * (plus `quic-cc-algo`, backported later in 2.6). They decide which lines lbguard interprets,
+ * which it keeps as known-but-uninterpreted, and which it reports as unknown, as HAProxy does,
+ * with a "did you mean" when a known keyword is one or two edits away.
  */
 
 function words(text: string): ReadonlySet<string> {
@@ -10,22 +11,23 @@ function words(text: string): ReadonlySet<string> {
 
 /** Section headers. */
 export const SECTION_KEYWORDS = words(`
-  global defaults frontend backend listen userlist resolvers peers mailers program http-errors
-  cache ring log-forward fcgi-app dynamic-update
+  backend cache defaults fcgi-app frontend global http-errors listen log-forward mailers
+  namespace_list peers program resolvers ring userlist
 `);
 
 /** First words valid in frontend/backend/listen/defaults sections. */
 export const PROXY_KEYWORDS = words(`
-  acl backlog balance bind capture clitcpka-cnt clitcpka-idle clitcpka-intvl compression cookie
-  declare default-server default_backend description disabled dispatch email-alert enabled
-  errorfile errorfiles errorloc errorloc302 errorloc303 external-check filter force-persist
-  fullconn hash-balance-factor hash-type http-after-response http-check http-error http-request
-  http-response http-reuse http-send-name-header id ignore-persist load-server-state-from-file log
-  log-format log-format-sd log-tag max-keep-alive-queue max-session-srv-conns maxconn mode monitor
-  monitor-uri option persist rate-limit redirect retries retry-on server server-state-file-name
-  server-template source srvtcpka-cnt srvtcpka-idle srvtcpka-intvl stats stick stick-table
-  tcp-check tcp-request tcp-response timeout unique-id-format unique-id-header use-fcgi-app
-  use-server use_backend grace
+  acl backlog balance bind bind-process capture clitcpka-cnt clitcpka-idle clitcpka-intvl
+  compression cookie declare default-server default_backend description disabled dispatch
+  dynamic-cookie-key email-alert enabled error-log-format errorfile errorfiles errorloc
+  errorloc302 errorloc303 external-check filter force-persist fullconn hash-balance-factor hash-
+  type http-after-response http-check http-error http-request http-response http-reuse http-
+  send-name-header id ignore-persist load-server-state-from-file log log-format log-format-sd
+  log-tag max-keep-alive-queue max-session-srv-conns maxconn mode monitor monitor-uri option
+  persist rate-limit redirect retries retry-on server server-state-file-name server-template
+  source srvtcpka-cnt srvtcpka-idle srvtcpka-intvl stats stick stick-table tcp-check tcp-request
+  tcp-response timeout transparent unique-id-format unique-id-header use-fcgi-app use-server
+  use_backend
 `);
 
 /** Options accepted after `option` (and `no option`). */
@@ -33,12 +35,12 @@ export const PROXY_OPTIONS = words(`
   abortonclose accept-invalid-http-request accept-invalid-http-response allbackups checkcache
   clitcpka contstats disable-h2-upgrade dontlog-normal dontlognull external-check forwardfor
   h1-case-adjust-bogus-client h1-case-adjust-bogus-server http-buffer-request http-ignore-probes
-  http-keep-alive http-no-delay http-pretend-keepalive http-restrict-req-hdr-names
-  http-server-close http-use-proxy-header httpchk httpclose httplog http_proxy
-  idle-close-on-response independent-streams ldap-check log-health-checks log-separate-errors
-  logasap mysql-check nolinger originalto persist pgsql-check prefer-last-server redis-check
-  redispatch smtpchk socket-stats splice-auto splice-request splice-response spop-check srvtcpka
-  ssl-hello-chk tcp-check tcp-smart-accept tcp-smart-connect tcpka tcplog transparent
+  http-keep-alive http-no-delay http-pretend-keepalive http-restrict-req-hdr-names http-server-close http-server-
+  close http-use-proxy-header httpchk httpclose httplog httpslog idle-close-on-response
+  independent-streams ldap-check log-health-checks log-separate-errors logasap mysql-check
+  nolinger originalto persist pgsql-check prefer-last-server redis-check redispatch smtpchk
+  socket-stats splice-auto splice-request splice-response spop-check srvtcpka ssl-hello-chk tcp-
+  check tcp-smart-accept tcp-smart-connect tcpka tcplog transparent
 `);
 
 /** Timeout names accepted after `timeout`. */
@@ -71,11 +73,9 @@ export const SERVER_OPTIONS: ReadonlyMap<string, number> = new Map(
     "check-via-socks4": 0,
     ciphers: 1,
     ciphersuites: 1,
-    "client-sigalgs": 1,
     cookie: 1,
     "crl-file": 1,
     crt: 1,
-    curves: 1,
     disabled: 0,
     downinter: 1,
     enabled: 0,
@@ -92,14 +92,15 @@ export const SERVER_OPTIONS: ReadonlyMap<string, number> = new Map(
     inter: 1,
     interface: 1,
     "log-proto": 1,
+    "max-reuse": 1,
     maxconn: 1,
     maxqueue: 1,
-    "max-reuse": 1,
     minconn: 1,
     namespace: 1,
     "no-agent-check": 0,
     "no-backup": 0,
     "no-check": 0,
+    "no-check-send-proxy": 0,
     "no-check-ssl": 0,
     "no-send-proxy": 0,
     "no-send-proxy-v2": 0,
@@ -114,7 +115,6 @@ export const SERVER_OPTIONS: ReadonlyMap<string, number> = new Map(
     "no-tlsv11": 0,
     "no-tlsv12": 0,
     "no-tlsv13": 0,
-    "no-verifyhost": 0,
     "non-stick": 0,
     npn: 1,
     observe: 1,
@@ -137,7 +137,6 @@ export const SERVER_OPTIONS: ReadonlyMap<string, number> = new Map(
     "send-proxy-v2": 0,
     "send-proxy-v2-ssl": 0,
     "send-proxy-v2-ssl-cn": 0,
-    sigalgs: 1,
     slowstart: 1,
     sni: 1,
     socks4: 1,
@@ -174,7 +173,6 @@ export const BIND_OPTIONS: ReadonlyMap<string, number> = new Map(
     "ca-verify-file": 1,
     ciphers: 1,
     ciphersuites: 1,
-    "client-sigalgs": 1,
     "crl-file": 1,
     crt: 1,
     "crt-ignore-err": 1,
@@ -215,7 +213,6 @@ export const BIND_OPTIONS: ReadonlyMap<string, number> = new Map(
     "quic-force-retry": 0,
     "severity-output": 1,
     shards: 1,
-    sigalgs: 1,
     ssl: 0,
     "ssl-max-ver": 1,
     "ssl-min-ver": 1,
@@ -234,8 +231,7 @@ export const BIND_OPTIONS: ReadonlyMap<string, number> = new Map(
 );
 
 /**
- * Keywords HAProxy 2.6 refuses outright because they were removed, with the replacement its
- * own error message points to.
+ * Keywords HAProxy 2.6 refuses outright because they were removed, with what replaces them.
  */
 export const REMOVED_PROXY_KEYWORDS: ReadonlyMap<string, string> = new Map([
   ...[
@@ -269,6 +265,8 @@ export const REMOVED_PROXY_KEYWORDS: ReadonlyMap<string, string> = new Map([
   ["clitimeout", "'timeout client'"],
   ["srvtimeout", "'timeout server'"],
   ["redispatch", "'option redispatch'"],
+  ["grace", "nothing in a proxy section (in the global section, 'grace' delays stopping an old process)"],
+  ["appsession", "a stick-table with 'stick on' or 'cookie' persistence"],
   ["monitor-net", "'http-request return status 200 if { src ... }' or 'monitor-uri'"],
 ]);
 
@@ -278,36 +276,56 @@ export const REMOVED_OPTIONS: ReadonlyMap<string, string> = new Map([
   ["http-tunnel", "nothing: HAProxy 2.x always processes every request of a connection"],
   ["independant-streams", "'option independent-streams' (spelled with an e)"],
   ["http-use-htx", "nothing: HTX is always on since 2.1"],
+  [
+    "http_proxy",
+    "nothing: the forward-proxy mode was removed in 2.6; use 'http-request set-dst' with 'server ... 0.0.0.0:0'",
+  ],
 ]);
 
 /** Global keywords removed before 2.6. */
 export const REMOVED_GLOBAL_KEYWORDS: ReadonlyMap<string, string> = new Map([
-  ["debug", "the -d command-line option"],
-  ["quiet", "the -q command-line option"],
+  ["tune.chksize", "'tune.bufsize', which now sizes check buffers too"],
 ]);
 
 /** First words valid in the global section, beyond the `tune.`, `ssl-` and similar families. */
 export const GLOBAL_KEYWORDS = words(`
-  51degrees-cache-size 51degrees-data-file 51degrees-property-name-list 51degrees-property-separator
-  ca-base chroot cluster-secret cpu-map crt-base daemon default-path description deviceatlas-json-file
-  deviceatlas-log-level deviceatlas-properties-cookie deviceatlas-separator expose-experimental-directives
-  external-check fd-hard-limit gid group h1-accept-payload-with-any-method h1-case-adjust
-  h1-case-adjust-file hard-stop-after httpclient.resolvers.disabled httpclient.resolvers.id
-  httpclient.resolvers.prefer httpclient.retries httpclient.ssl.ca-file httpclient.ssl.verify
-  httpclient.timeout.connect insecure-fork-wanted insecure-setuid-wanted issuers-chain-path
-  localpeer log log-send-hostname log-tag lua-load lua-load-per-thread lua-prepend-path
-  master-worker maxcompcpuusage maxcomprate maxconn maxconnrate maxpipes maxsessrate maxsslconn
-  maxsslrate maxzlibmem mworker-max-reloads nbproc nbthread node noepoll noevports nogetaddrinfo
-  nokqueue nopoll noreuseport nosplice numa-cpu-mapping pidfile pp2-never-send-local presetenv
-  profiling.memory profiling.tasks resetenv server-state-base server-state-file setenv
-  set-dumpable set-var spread-checks stats strict-limits thread-group thread-groups uid ulimit-n
-  unix-bind unsetenv user wurfl-cache-size wurfl-data-file wurfl-information-list
-  wurfl-information-list-separator wurfl-patch-file busy-polling max-spread-checks zero-warning
-  anonkey cpu-policy numa-cpu-mapping
+  51degrees-cache-size 51degrees-data-file 51degrees-property-name-list 51degrees-property-
+  separator busy-polling ca-base chroot close-spread-time cluster-secret cpu-map crt-base daemon
+  default-path description deviceatlas-json-file deviceatlas-log-level deviceatlas-properties-
+  cookie deviceatlas-property-separator expose-experimental-directives external-check fd-hard-
+  limit gid grace group h1-accept-payload-with-any-method h1-case-adjust h1-case-adjust-file
+  h2-workaround-bogus-websocket-clients hard-stop-after httpclient.resolvers.id
+  httpclient.resolvers.prefer httpclient.ssl.ca-file httpclient.ssl.verify insecure-fork-wanted
+  insecure-setuid-wanted issuers-chain-path localpeer log log-send-hostname log-tag lua-load
+  lua-load-per-thread lua-prepend-path master-worker max-spread-checks maxcompcpuusage
+  maxcomprate maxconn maxconnrate maxpipes maxsessrate maxsslconn maxsslrate maxzlibmem mworker-
+  max-reloads nbthread no-memory-trimming node noepoll noevports nogetaddrinfo nokqueue nopoll
+  noreuseport nosplice numa-cpu-mapping pidfile pp2-never-send-local presetenv profiling.memory
+  profiling.tasks quiet resetenv server-state-base server-state-file set-dumpable set-var set-
+  var-fmt setenv spread-checks ssl-default-bind-ciphers ssl-default-bind-ciphersuites ssl-
+  default-bind-curves ssl-default-bind-options ssl-default-server-ciphers ssl-default-server-
+  ciphersuites ssl-default-server-options ssl-dh-param-file ssl-engine ssl-load-extra-del-ext
+  ssl-load-extra-files ssl-mode-async ssl-propquery ssl-provider ssl-provider-path ssl-server-
+  verify ssl-skip-self-issued-ca stats strict-limits thread-group thread-groups
+  tune.buffers.limit tune.buffers.reserve tune.bufsize tune.comp.maxlevel tune.fail-alloc
+  tune.fd.edge-triggered tune.h2.header-table-size tune.h2.initial-window-size tune.h2.max-
+  concurrent-streams tune.h2.max-frame-size tune.http.cookielen tune.http.logurilen
+  tune.http.maxhdr tune.idle-pool.shared tune.idletimer tune.listener.multi-queue
+  tune.lua.forced-yield tune.lua.maxmem tune.lua.service-timeout tune.lua.session-timeout
+  tune.lua.task-timeout tune.maxaccept tune.maxpollevents tune.maxrewrite tune.pattern.cache-
+  size tune.pipesize tune.pool-high-fd-ratio tune.pool-low-fd-ratio tune.quic.backend.max-idle-
+  timeout tune.quic.frontend.conn-tx-buffers.limit tune.quic.frontend.max-idle-timeout
+  tune.quic.frontend.max-streams-bidi tune.quic.retry-threshold tune.rcvbuf.client
+  tune.rcvbuf.server tune.recv_enough tune.runqueue-depth tune.sched.low-latency
+  tune.sndbuf.client tune.sndbuf.server tune.ssl.cachesize tune.ssl.capture-buffer-size
+  tune.ssl.capture-cipherlist-size tune.ssl.default-dh-param tune.ssl.force-private-cache
+  tune.ssl.hard-maxrecord tune.ssl.keylog tune.ssl.lifetime tune.ssl.maxrecord tune.ssl.ssl-ctx-
+  cache-size tune.vars.check-max-size tune.vars.global-max-size tune.vars.proc-max-size
+  tune.vars.reqres-max-size tune.vars.sess-max-size tune.vars.txn-max-size tune.zlib.memlevel
+  tune.zlib.windowsize uid ulimit-n unix-bind unsetenv user wurfl-cache-size wurfl-data-file
+  wurfl-engine-mode wurfl-information-list wurfl-information-list-separator wurfl-patch-file
+  wurfl-useragent-priority zero-warning
 `);
-
-/** Prefixes of global keyword families (`tune.bufsize`, `ssl-default-bind-ciphers`, ...). */
-export const GLOBAL_KEYWORD_PREFIXES = ["tune.", "ssl-", "ocsp-update.", "limited-quic", "quic.", "debug."];
 
 /**
  * Returns the known keyword closest to `word` when it is at most two edits away, to suggest in

@@ -13,26 +13,32 @@ const TIME_UNITS_MS: Record<string, number> = {
 /** HAProxy keeps timers in a signed 32-bit millisecond count (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** A duration HAProxy accepts, possibly with trailing characters it only warns about. */
+export type TimeRead = { ok: true; value: number; trailing?: string } | { ok: false; reason: string };
+
 /**
- * Reads a duration as HAProxy does: digits followed by an optional unit among us, ms, s, m, h
- * and d. A bare number is in milliseconds (the default unit of every timeout).
+ * Reads a duration as HAProxy 2.6 does: digits, then an optional unit among us, ms, s, m, h and
+ * d (a bare number is in milliseconds, the default unit of every timeout). Characters after a
+ * valid unit (`10mn`) are accepted with a warning, which `trailing` carries; anything else fails.
  */
-export function readTime(text: string): NumberRead {
-  const m = /^(\d+)([a-z]*)$/.exec(text);
+export function readTime(text: string): TimeRead {
+  const m = /^(\d+)(us|ms|s|m|h|d)?(.*)$/.exec(text);
   if (!m) {
     if (text === "") return { ok: false, reason: "a duration is missing" };
-    const bad = text.replace(/^\d+/, "")[0] ?? text[0];
-    return { ok: false, reason: `unexpected character '${bad}' in duration '${text}'` };
+    return { ok: false, reason: `'${text}' does not start with a number` };
   }
-  const unit = m[2] as string;
-  const factor = unit === "" ? 1 : TIME_UNITS_MS[unit];
-  if (factor === undefined) {
-    return { ok: false, reason: `unknown time unit '${unit}' in '${text}' (use us, ms, s, m, h or d)` };
+  const unit = m[2];
+  const rest = m[3] as string;
+  if (unit === undefined && rest !== "") {
+    return {
+      ok: false,
+      reason: `unexpected character '${rest[0]}' in duration '${text}' (units are us, ms, s, m, h, d)`,
+    };
   }
-  const value = Number(m[1]) * factor;
+  const value = Number(m[1]) * TIME_UNITS_MS[unit ?? "ms"]!;
   if (value > MAX_TIMER_MS)
     return { ok: false, reason: `duration '${text}' is longer than HAProxy's 24.8-day timer limit` };
-  return { ok: true, value };
+  return rest === "" ? { ok: true, value } : { ok: true, value, trailing: rest };
 }
 
 /** Reads a non-negative decimal integer; HAProxy rejects signs, units and trailing garbage here. */

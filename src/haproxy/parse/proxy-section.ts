@@ -143,8 +143,8 @@ export function readProxyLine(draft: ProxyDraft, d: Directive, diagnostics: Diag
     diagnostics.error(
       "removed-keyword",
       d.words[0]?.span ?? d.span,
-      `'${d.keyword}' was removed from HAProxy (it is refused since 2.1)`,
-      `Use ${removed} instead.`,
+      `'${d.keyword}' is no longer supported: HAProxy 2.6 refuses it`,
+      `Replace it with ${removed}.`,
     );
     return;
   }
@@ -435,6 +435,14 @@ function readTimeout(draft: ProxyDraft, d: Directive, diagnostics: Diagnostics):
     );
     return;
   }
+  if (read.trailing) {
+    diagnostics.warning(
+      "timer-trailing-characters",
+      valueWord.span,
+      `'timeout ${nameWord.text} ${valueWord.text}': HAProxy ignores '${read.trailing}' after the unit and warns that a later version will refuse it`,
+      `Write '${valueWord.text.slice(0, valueWord.text.length - read.trailing.length)}' (units are us, ms, s, m, h, d).`,
+    );
+  }
   draft.own.timeouts[nameWord.text] = { value: read.value, origin: "section", span: d.span };
 }
 
@@ -541,13 +549,13 @@ function reportUnknown(draft: ProxyDraft, d: Directive, diagnostics: Diagnostics
   draft.unknown.push(d);
   const suggestion = closestKeyword(d.keyword, PROXY_KEYWORDS);
   diagnostics.add(
-    suggestion ? "error" : "warning",
+    "error",
     "unknown-keyword",
     d.words[0]?.span ?? d.span,
     `unknown keyword '${d.keyword}' in '${draft.kind}' section${suggestion ? `; did you mean '${suggestion}'?` : ""}`,
     suggestion
       ? `Replace it with '${suggestion}'; HAProxy 2.6 refuses the file as written.`
-      : "lbguard keeps the line; check it against the HAProxy 2.6 manual, since HAProxy refuses keywords it does not know.",
+      : "HAProxy 2.6 refuses keywords it does not know: correct or remove the line (lbguard keeps it in the model).",
   );
 }
 

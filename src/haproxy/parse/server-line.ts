@@ -34,13 +34,13 @@ export function readServerOptions(
     if (arity === undefined) {
       const suggestion = closestKeyword(keyword, SERVER_OPTIONS.keys());
       diagnostics.add(
-        suggestion ? "error" : "warning",
+        "error",
         "unknown-server-option",
         word.span,
         `'${owner}': unknown keyword '${keyword}'${suggestion ? `; did you mean '${suggestion}'?` : ""}`,
         suggestion
           ? `Replace '${keyword}' with '${suggestion}'; HAProxy 2.6 refuses the line as written.`
-          : "Check the spelling against the HAProxy 2.6 server options; HAProxy refuses keywords it does not know.",
+          : "HAProxy 2.6 refuses server options it does not know: correct or remove it.",
       );
       settings.options[keyword] = { value: true, origin: "section", span: word.span };
       i++;
@@ -109,6 +109,14 @@ function applyTypedOption(
     case "downinter": {
       const read = readTime(value?.text ?? "");
       if (!read.ok) return bad(read.reason, "Write a duration such as 2s or 500ms.");
+      if (read.trailing) {
+        diagnostics.warning(
+          "timer-trailing-characters",
+          value?.span ?? span,
+          `'${owner}': ${keyword}: HAProxy ignores '${read.trailing}' after the unit`,
+          "Units are us, ms, s, m, h, d.",
+        );
+      }
       if (keyword === "inter") set("inter", read.value);
       return;
     }

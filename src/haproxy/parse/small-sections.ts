@@ -37,6 +37,15 @@ export function readResolversLine(resolvers: Resolvers, d: Directive, diagnostic
     );
     return;
   }
+  if (read.address.kind === "hostname") {
+    diagnostics.error(
+      "bad-address",
+      addressWord.span,
+      `nameserver '${name.text}': '${addressWord.text}' is a host name; HAProxy 2.6 needs an IP address here`,
+      "Write the name server's IP address, e.g. 'nameserver dns1 10.0.0.2:53'.",
+    );
+    return;
+  }
   resolvers.nameservers.push({ name: name.text, address: read.address, span: d.span });
 }
 

@@ -1,0 +1,63 @@
+import { LbguardError } from "../errors.js";
+import { checkCommand } from "./check-command.js";
+import { packageVersion } from "./package-files.js";
+import { explainCommand, rulesCommand } from "./rules-command.js";
+
+const HELP = `lbguard: makes load-balancer changes safe.
+
+Usage: lbguard COMMAND [options]
+
+Commands:
+  check PATH...    find what in an haproxy.cfg could cost availability or security
+  rules            list the rules 'check' applies
+  explain RULE     show what a rule catches, why it matters and how to fix it
+
+Options:
+  -h, --help       show help (also 'lbguard COMMAND --help')
+  -v, --version    show the version
+
+Run 'lbguard check --help' for the options of check.
+`;
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(
+  argv: string[],
+  out = (s: string) => void process.stdout.write(s),
+  err = (s: string) => void process.stderr.write(s),
+): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "check":
+        return await checkCommand(rest, out, err);
+      case "rules":
+        return rulesCommand(rest, out);
+      case "explain":
+        return explainCommand(rest, out);
+      case "-v":
+      case "--version":
+        out(`${packageVersion()}\n`);
+        return 0;
+      case undefined:
+      case "-h":
+      case "--help":
+      case "help":
+        out(HELP);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new LbguardError("LBG_USAGE", { detail: `unknown command '${command}'` });
+    }
+  } catch (error) {
+    if (error instanceof LbguardError) {
+      err(`lbguard: ${error.message}\n${error.hint}\n`);
+      return error.exitCode;
+    }
+    if (error instanceof TypeError && (error as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS")) {
+      err(
+        `lbguard: ${error.message}\n${command === "check" ? "Run 'lbguard check --help' for usage." : "Run 'lbguard --help' for usage."}\n`,
+      );
+      return 2;
+    }
+    throw error;
+  }
+}

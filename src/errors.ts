@@ -1,0 +1,47 @@
+/**
+ * Every error lbguard reports to a person or a client, with a stable code. The CLI maps them to
+ * exit codes and the HTTP layer (later) to statuses, by code, never by message text.
+ * docs/errors.md lists the same codes; a test keeps the two in step.
+ */
+export const ERRORS = {
+  LBG_USAGE: { exitCode: 2, httpStatus: 400, message: "{detail}", hint: "Run 'lbguard --help' for usage." },
+  LBG_UNREADABLE_INPUT: {
+    exitCode: 2,
+    httpStatus: 400,
+    message: "cannot read {path}: {reason}",
+    hint: "Check the path and that the current user may read it.",
+  },
+  LBG_BAD_INVENTORY: {
+    exitCode: 2,
+    httpStatus: 400,
+    message: "the inventory {path} is not usable:\n{problems}",
+    hint: "Fix the lines named above; an inventory is YAML with a 'servers:' list of { name, role, address }.",
+  },
+  LBG_UNKNOWN_RULE: {
+    exitCode: 2,
+    httpStatus: 404,
+    message: "there is no rule '{rule}'{suggestion}",
+    hint: "Run 'lbguard rules' to list the rules.",
+  },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An error from the catalog, carrying its code and the data its message names. */
+export class LbguardError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string;
+  readonly exitCode: number;
+
+  constructor(code: ErrorCode, data: Record<string, string>, options?: { cause?: unknown }) {
+    const entry = ERRORS[code];
+    super(
+      entry.message.replace(/\{(\w+)\}/g, (_, key: string) => data[key] ?? ""),
+      options,
+    );
+    this.name = "LbguardError";
+    this.code = code;
+    this.hint = entry.hint;
+    this.exitCode = entry.exitCode;
+  }
+}
