@@ -5,6 +5,7 @@ import type { Server, ServerSettings } from "../../model/server.js";
 import { readAddress } from "./address.js";
 import type { Diagnostics } from "./diagnostics.js";
 import type { OwnSettings, ProxyDraft } from "./proxy-section.js";
+import type { ServerOptions } from "./server-line.js";
 
 /** HAProxy's own defaults for a proxy that no defaults section configures. */
 function builtinSettings(): ProxySettings {
@@ -21,22 +22,29 @@ function builtinSettings(): ProxySettings {
   };
 }
 
-/** HAProxy's own defaults for a server line. */
-function builtinServerSettings(): ServerSettings {
-  return {
-    check: builtin(false),
-    weight: builtin(1),
-    backup: builtin(false),
-    disabled: builtin(false),
-    inter: builtin(2000),
-    fall: builtin(3),
-    rise: builtin(2),
-    ssl: builtin(false),
-    options: {},
-  };
-}
+/** HAProxy's own defaults for a server line; shared by every server and never mutated. */
+const BUILTIN_SERVER: Readonly<Record<string, Effective<unknown>>> = {
+  check: builtin(false),
+  weight: builtin(1),
+  backup: builtin(false),
+  disabled: builtin(false),
+  inter: builtin(2000),
+  fall: builtin(3),
+  rise: builtin(2),
+  ssl: builtin(false),
+};
 
-/** Marks values written in defaults section `via` as inherited through it. */
+/** Settings a proxy may inherit besides the always-present ones. */
+const OPTIONAL_KEYS = [
+  "hashBalanceFactor",
+  "httpCheck",
+  "retries",
+  "maxconn",
+  "fullconn",
+  "defaultBackend",
+] as const;
+
+/** Marks a value written in defaults section `via` as inherited through it. */
 function inherited<T>(value: Effective<T>, via: string): Effective<T> {
   return value.origin === "section" ? { ...value, origin: "defaults", via } : value;
 }
@@ -45,6 +53,55 @@ function inheritRecord<T>(record: Record<string, Effective<T>>, via: string): Re
   const out: Record<string, Effective<T>> = {};
   for (const [key, value] of Object.entries(record)) out[key] = inherited(value, via);
   return out;
+}
+
+const INHERITABLE = new WeakMap<ProxySettings, ProxySettings>();
+
+/**
+ * What a defaults section passes on: its settings with the values it wrote marked as inherited
+ * through it. Computed once per defaults section and shared by every proxy that inherits them,
+ * which keeps large configurations small in memory.
+ */
+function inheritable(base: ProxySettings, via: string): ProxySettings {
+  const cached = INHERITABLE.get(base);
+  if (cached) return cached;
+  const defaultServer: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(base.defaultServer)) {
+    if (key !== "options" && value) defaultServer[key] = inherited(value as Effective<unknown>, via);
+  }
+  const stats: ProxySettings["stats"] = {
+    auth: base.stats.auth,
+    httpRequestAuth: base.stats.httpRequestAuth,
+  };
+  for (const key of ["enabled", "uri", "realm", "hideVersion"] as const) {
+    const value = base.stats[key] as Effective<never> | undefined;
+    if (value) (stats as unknown as Record<string, unknown>)[key] = inherited(value, via);
+  }
+  if (base.stats.admin) stats.admin = base.stats.admin;
+  const out: ProxySettings = {
+    mode: inherited(base.mode, via),
+    balance: inherited(base.balance, via),
+    hashType: inherited(base.hashType, via),
+    options: inheritRecord(base.options, via),
+    optionArgs: base.optionArgs,
+    timeouts: inheritRecord(base.timeouts, via),
+    defaultServer: {
+      ...defaultServer,
+      options: inheritRecord(base.defaultServer.options, via),
+    } as ProxySettings["defaultServer"],
+    stats,
+  };
+  for (const key of OPTIONAL_KEYS) {
+    const value = base[key] as Effective<never> | undefined;
+    if (value) out[key] = inherited(value, via);
+  }
+  INHERITABLE.set(base, out);
+  return out;
+}
+
+function isEmpty(record: object): boolean {
+  for (const _ in record) return false;
+  return true;
 }
 
 /**
@@ -56,73 +113,51 @@ export function resolveSettings(
   base: ProxySettings | undefined,
   via: string,
 ): ProxySettings {
-  const from = base ?? builtinSettings();
-  const pick = <K extends keyof OwnSettings & keyof ProxySettings>(key: K) => {
-    const mine = own[key] as Effective<unknown> | undefined;
-    const theirs = from[key] as Effective<unknown> | undefined;
-    return mine ?? (theirs ? inherited(theirs, via) : undefined);
-  };
+  const from = base ? inheritable(base, via) : builtinSettings();
   const settings: ProxySettings = {
-    mode: pick("mode") as ProxySettings["mode"],
-    balance: pick("balance") as ProxySettings["balance"],
-    hashType: pick("hashType") as ProxySettings["hashType"],
-    options: { ...inheritRecord(from.options, via), ...own.options },
-    optionArgs: { ...from.optionArgs, ...own.optionArgs },
-    timeouts: { ...inheritRecord(from.timeouts, via), ...own.timeouts },
-    defaultServer: mergeDefaultServer(from.defaultServer, own.defaultServer, via),
-    stats: {
-      ...inheritStats(from.stats, via),
-      ...definedOnly(own.stats),
-      auth: own.stats.auth.length > 0 ? own.stats.auth : from.stats.auth,
-      httpRequestAuth:
-        own.stats.httpRequestAuth.length > 0 ? own.stats.httpRequestAuth : from.stats.httpRequestAuth,
-    },
+    mode: own.mode ?? from.mode,
+    balance: own.balance ?? from.balance,
+    hashType: own.hashType ?? from.hashType,
+    options: isEmpty(own.options) ? from.options : { ...from.options, ...own.options },
+    optionArgs: isEmpty(own.optionArgs) ? from.optionArgs : { ...from.optionArgs, ...own.optionArgs },
+    timeouts: isEmpty(own.timeouts) ? from.timeouts : { ...from.timeouts, ...own.timeouts },
+    defaultServer: mergeDefaultServer(from.defaultServer, own.defaultServer),
+    stats: mergeStats(from.stats, own.stats),
   };
-  for (const key of [
-    "hashBalanceFactor",
-    "httpCheck",
-    "retries",
-    "maxconn",
-    "fullconn",
-    "defaultBackend",
-  ] as const) {
-    const value = pick(key);
-    if (value) (settings as unknown as Record<string, unknown>)[key] = value;
+  for (const key of OPTIONAL_KEYS) {
+    const value = (own[key] ?? from[key]) as Effective<never> | undefined;
+    if (value) settings[key] = value;
   }
   return settings;
 }
 
-function inheritStats(stats: ProxySettings["stats"], via: string): ProxySettings["stats"] {
-  const out: ProxySettings["stats"] = { auth: stats.auth, httpRequestAuth: stats.httpRequestAuth };
-  if (stats.enabled) out.enabled = inherited(stats.enabled, via);
-  if (stats.uri) out.uri = inherited(stats.uri, via);
-  if (stats.realm) out.realm = inherited(stats.realm, via);
-  if (stats.hideVersion) out.hideVersion = inherited(stats.hideVersion, via);
-  if (stats.admin) out.admin = stats.admin;
+function mergeStats(base: ProxySettings["stats"], own: ProxySettings["stats"]): ProxySettings["stats"] {
+  const out: ProxySettings["stats"] = {
+    ...base,
+    auth: own.auth.length > 0 ? own.auth : base.auth,
+    httpRequestAuth: own.httpRequestAuth.length > 0 ? own.httpRequestAuth : base.httpRequestAuth,
+  };
+  for (const key of ["enabled", "uri", "realm", "hideVersion"] as const) {
+    const value = own[key] as Effective<never> | undefined;
+    if (value) (out as unknown as Record<string, unknown>)[key] = value;
+  }
+  if (own.admin) out.admin = own.admin;
   return out;
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function mergeDefaultServer(
   base: ProxySettings["defaultServer"],
   own: ProxySettings["defaultServer"],
-  via: string,
 ): ProxySettings["defaultServer"] {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(base)) {
-    if (key !== "options" && value) out[key] = inherited(value as Effective<unknown>, via);
-  }
+  let ownTyped = false;
+  for (const key in own) if (key !== "options") ownTyped = true;
+  if (!ownTyped && isEmpty(own.options)) return base;
+  const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(own)) if (key !== "options" && value) out[key] = value;
-  return {
-    ...out,
-    options: { ...inheritRecord(base.options, via), ...own.options },
-  } as ProxySettings["defaultServer"];
+  return { ...out, options: { ...base.options, ...own.options } } as ProxySettings["defaultServer"];
 }
 
-/** Marks a proxy's default-server values as coming from default-server. */
+/** Marks a proxy's default-server value as coming from default-server. */
 function fromDefaultServer<T>(value: Effective<T>): Effective<T> {
   return { ...value, origin: "default-server" };
 }
@@ -155,7 +190,18 @@ export function finishProxy(
   if (inheritsFrom !== undefined) proxy.inheritsFrom = inheritsFrom;
   if (draft.kind !== "backend" && draft.kind !== "listen") return proxy;
 
-  const defaultServer = settings.defaultServer;
+  // What default-server gives every server of this proxy, relabelled once per proxy.
+  const fromDefault: Record<string, Effective<unknown>> = {};
+  for (const [key, value] of Object.entries(settings.defaultServer)) {
+    if (key !== "options" && value) fromDefault[key] = fromDefaultServer(value as Effective<unknown>);
+  }
+  const defaultOptions: Record<string, Effective<string | true>> = {};
+  for (const [key, value] of Object.entries(settings.defaultServer.options))
+    defaultOptions[key] = fromDefaultServer(value);
+  const hasDefaultOptions = !isEmpty(defaultOptions);
+  const pick = <K extends keyof ServerSettings>(own: ServerOptions, key: K): ServerSettings[K] =>
+    (own[key] ?? fromDefault[key] ?? BUILTIN_SERVER[key]) as ServerSettings[K];
+
   for (const line of draft.servers) {
     const owner = `server ${draft.name}/${line.name.text}`;
     const addressWord = line.addressWord;
@@ -179,20 +225,22 @@ export function finishProxy(
         `Write all four parts of the IPv4 address (HAProxy would connect to ${address.host}).`,
       );
     }
-    const settingsOut = builtinServerSettings();
-    for (const [key, value] of Object.entries(defaultServer)) {
-      if (key !== "options" && value)
-        (settingsOut as unknown as Record<string, unknown>)[key] = fromDefaultServer(
-          value as Effective<unknown>,
-        );
-    }
-    for (const [key, value] of Object.entries(line.options)) {
-      if (key !== "options" && value) (settingsOut as unknown as Record<string, unknown>)[key] = value;
-    }
-    settingsOut.options = {
-      ...Object.fromEntries(Object.entries(defaultServer.options).map(([k, v]) => [k, fromDefaultServer(v)])),
-      ...line.options.options,
+    const own = line.options;
+    const settingsOut: ServerSettings = {
+      check: pick(own, "check"),
+      weight: pick(own, "weight"),
+      backup: pick(own, "backup"),
+      disabled: pick(own, "disabled"),
+      inter: pick(own, "inter"),
+      fall: pick(own, "fall"),
+      rise: pick(own, "rise"),
+      ssl: pick(own, "ssl"),
+      options: hasDefaultOptions ? { ...defaultOptions, ...own.options } : own.options,
     };
+    for (const key of ["maxconn", "checkPort", "resolvers", "initAddr"] as const) {
+      const value = pick(own, key);
+      if (value) settingsOut[key] = value as never;
+    }
     const server: Server = {
       name: line.name.text,
       nameSpan: line.name.span,

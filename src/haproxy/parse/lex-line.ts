@@ -18,6 +18,9 @@ export interface LexedLine {
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 const NAME_CHAR = /[A-Za-z0-9_]/;
+
+/** Characters that end a plain word or need the slow path: blanks, #, quotes, backslash. */
+const SPECIAL_OR_BLANK = new Set([" ", "\t", "\r", "#", "'", '"', "\\"].map((c) => c.charCodeAt(0)));
 const NAME_START = /[A-Za-z_]/;
 
 /**
@@ -39,6 +42,19 @@ export function lexLine(text: string, file: string, line: number, env: Environme
     if (i >= n || text[i] === "#") break;
 
     const start = i;
+    // Fast path: most words hold no quote, escape or variable, so they are their own text.
+    let end = i;
+    while (end < n && !SPECIAL_OR_BLANK.has(text.charCodeAt(end))) end++;
+    if (end === n || isBlank(text[end]) || text[end] === "#") {
+      const raw = text.slice(start, end);
+      words.push({
+        text: raw,
+        raw,
+        span: { file, line, column: start + 1, endLine: line, endColumn: end + 1 },
+      });
+      i = end;
+      continue;
+    }
     let value = "";
     let quoted = false;
     // Words produced by ${NAME[*]} expansions are collected here and flushed around `value`.
