@@ -20,14 +20,14 @@ export const PROXY_KEYWORDS = words(`
   acl backlog balance bind bind-process capture clitcpka-cnt clitcpka-idle clitcpka-intvl
   compression cookie declare default-server default_backend description disabled dispatch
   dynamic-cookie-key email-alert enabled error-log-format errorfile errorfiles errorloc
-  errorloc302 errorloc303 external-check filter force-persist fullconn hash-balance-factor hash-
-  type http-after-response http-check http-error http-request http-response http-reuse http-
-  send-name-header id ignore-persist load-server-state-from-file log log-format log-format-sd
-  log-tag max-keep-alive-queue max-session-srv-conns maxconn mode monitor monitor-uri option
-  persist rate-limit redirect retries retry-on server server-state-file-name server-template
-  source srvtcpka-cnt srvtcpka-idle srvtcpka-intvl stats stick stick-table tcp-check tcp-request
-  tcp-response timeout transparent unique-id-format unique-id-header use-fcgi-app use-server
-  use_backend
+  errorloc302 errorloc303 external-check filter force-persist fullconn hash-balance-factor
+  hash-type http-after-response http-check http-error http-request http-response http-reuse
+  http-send-name-header id ignore-persist load-server-state-from-file log log-format
+  log-format-sd log-tag max-keep-alive-queue max-session-srv-conns maxconn mode monitor
+  monitor-uri option persist rate-limit redirect retries retry-on server server-state-file-name
+  server-template source srvtcpka-cnt srvtcpka-idle srvtcpka-intvl stats stick stick-table
+  tcp-check tcp-request tcp-response timeout transparent unique-id-format unique-id-header
+  use-fcgi-app use-server use_backend
 `);
 
 /** Options accepted after `option` (and `no option`). */
@@ -35,17 +35,18 @@ export const PROXY_OPTIONS = words(`
   abortonclose accept-invalid-http-request accept-invalid-http-response allbackups checkcache
   clitcpka contstats disable-h2-upgrade dontlog-normal dontlognull external-check forwardfor
   h1-case-adjust-bogus-client h1-case-adjust-bogus-server http-buffer-request http-ignore-probes
-  http-keep-alive http-no-delay http-pretend-keepalive http-restrict-req-hdr-names http-server-close http-server-
-  close http-use-proxy-header httpchk httpclose httplog httpslog idle-close-on-response
-  independent-streams ldap-check log-health-checks log-separate-errors logasap mysql-check
-  nolinger originalto persist pgsql-check prefer-last-server redis-check redispatch smtpchk
-  socket-stats splice-auto splice-request splice-response spop-check srvtcpka ssl-hello-chk tcp-
-  check tcp-smart-accept tcp-smart-connect tcpka tcplog transparent
+  http-keep-alive http-no-delay http-pretend-keepalive http-restrict-req-hdr-names
+  http-server-close http-use-proxy-header httpchk httpclose httplog httpslog
+  idle-close-on-response independent-streams ldap-check log-health-checks log-separate-errors
+  logasap mysql-check nolinger originalto persist pgsql-check prefer-last-server redis-check
+  redispatch smtpchk socket-stats splice-auto splice-request splice-response spop-check srvtcpka
+  ssl-hello-chk tcp-check tcp-smart-accept tcp-smart-connect tcpka tcplog transparent
 `);
 
 /** Timeout names accepted after `timeout`. */
 export const TIMEOUT_NAMES = words(`
-  check client client-fin connect http-keep-alive http-request queue server server-fin tarpit tunnel
+  check client client-fin connect http-keep-alive http-request queue server server-fin tarpit
+  tunnel
 `);
 
 /**
@@ -289,41 +290,43 @@ export const REMOVED_GLOBAL_KEYWORDS: ReadonlyMap<string, string> = new Map([
 
 /** First words valid in the global section, beyond the `tune.`, `ssl-` and similar families. */
 export const GLOBAL_KEYWORDS = words(`
-  51degrees-cache-size 51degrees-data-file 51degrees-property-name-list 51degrees-property-
-  separator busy-polling ca-base chroot close-spread-time cluster-secret cpu-map crt-base daemon
-  default-path description deviceatlas-json-file deviceatlas-log-level deviceatlas-properties-
-  cookie deviceatlas-property-separator expose-experimental-directives external-check fd-hard-
-  limit gid grace group h1-accept-payload-with-any-method h1-case-adjust h1-case-adjust-file
-  h2-workaround-bogus-websocket-clients hard-stop-after httpclient.resolvers.id
-  httpclient.resolvers.prefer httpclient.ssl.ca-file httpclient.ssl.verify insecure-fork-wanted
-  insecure-setuid-wanted issuers-chain-path localpeer log log-send-hostname log-tag lua-load
-  lua-load-per-thread lua-prepend-path master-worker max-spread-checks maxcompcpuusage
-  maxcomprate maxconn maxconnrate maxpipes maxsessrate maxsslconn maxsslrate maxzlibmem mworker-
-  max-reloads nbthread no-memory-trimming node noepoll noevports nogetaddrinfo nokqueue nopoll
-  noreuseport nosplice numa-cpu-mapping pidfile pp2-never-send-local presetenv profiling.memory
-  profiling.tasks quiet resetenv server-state-base server-state-file set-dumpable set-var set-
-  var-fmt setenv spread-checks ssl-default-bind-ciphers ssl-default-bind-ciphersuites ssl-
-  default-bind-curves ssl-default-bind-options ssl-default-server-ciphers ssl-default-server-
-  ciphersuites ssl-default-server-options ssl-dh-param-file ssl-engine ssl-load-extra-del-ext
-  ssl-load-extra-files ssl-mode-async ssl-propquery ssl-provider ssl-provider-path ssl-server-
-  verify ssl-skip-self-issued-ca stats strict-limits thread-group thread-groups
+  51degrees-cache-size 51degrees-data-file 51degrees-property-name-list
+  51degrees-property-separator busy-polling ca-base chroot close-spread-time cluster-secret
+  cpu-map crt-base daemon default-path description deviceatlas-json-file deviceatlas-log-level
+  deviceatlas-properties-cookie deviceatlas-property-separator expose-experimental-directives
+  external-check fd-hard-limit gid grace group h1-accept-payload-with-any-method h1-case-adjust
+  h1-case-adjust-file h2-workaround-bogus-websocket-clients hard-stop-after
+  httpclient.resolvers.id httpclient.resolvers.prefer httpclient.ssl.ca-file
+  httpclient.ssl.verify insecure-fork-wanted insecure-setuid-wanted issuers-chain-path localpeer
+  log log-send-hostname log-tag lua-load lua-load-per-thread lua-prepend-path master-worker
+  max-spread-checks maxcompcpuusage maxcomprate maxconn maxconnrate maxpipes maxsessrate
+  maxsslconn maxsslrate maxzlibmem mworker-max-reloads nbthread no-memory-trimming node noepoll
+  noevports nogetaddrinfo nokqueue nopoll noreuseport nosplice numa-cpu-mapping pidfile
+  pp2-never-send-local presetenv profiling.memory profiling.tasks quiet resetenv
+  server-state-base server-state-file set-dumpable set-var set-var-fmt setenv spread-checks
+  ssl-default-bind-ciphers ssl-default-bind-ciphersuites ssl-default-bind-curves
+  ssl-default-bind-options ssl-default-server-ciphers ssl-default-server-ciphersuites
+  ssl-default-server-options ssl-dh-param-file ssl-engine ssl-load-extra-del-ext
+  ssl-load-extra-files ssl-mode-async ssl-propquery ssl-provider ssl-provider-path
+  ssl-server-verify ssl-skip-self-issued-ca stats strict-limits thread-group thread-groups
   tune.buffers.limit tune.buffers.reserve tune.bufsize tune.comp.maxlevel tune.fail-alloc
-  tune.fd.edge-triggered tune.h2.header-table-size tune.h2.initial-window-size tune.h2.max-
-  concurrent-streams tune.h2.max-frame-size tune.http.cookielen tune.http.logurilen
+  tune.fd.edge-triggered tune.h2.header-table-size tune.h2.initial-window-size
+  tune.h2.max-concurrent-streams tune.h2.max-frame-size tune.http.cookielen tune.http.logurilen
   tune.http.maxhdr tune.idle-pool.shared tune.idletimer tune.listener.multi-queue
   tune.lua.forced-yield tune.lua.maxmem tune.lua.service-timeout tune.lua.session-timeout
-  tune.lua.task-timeout tune.maxaccept tune.maxpollevents tune.maxrewrite tune.pattern.cache-
-  size tune.pipesize tune.pool-high-fd-ratio tune.pool-low-fd-ratio tune.quic.backend.max-idle-
-  timeout tune.quic.frontend.conn-tx-buffers.limit tune.quic.frontend.max-idle-timeout
-  tune.quic.frontend.max-streams-bidi tune.quic.retry-threshold tune.rcvbuf.client
-  tune.rcvbuf.server tune.recv_enough tune.runqueue-depth tune.sched.low-latency
-  tune.sndbuf.client tune.sndbuf.server tune.ssl.cachesize tune.ssl.capture-buffer-size
-  tune.ssl.capture-cipherlist-size tune.ssl.default-dh-param tune.ssl.force-private-cache
-  tune.ssl.hard-maxrecord tune.ssl.keylog tune.ssl.lifetime tune.ssl.maxrecord tune.ssl.ssl-ctx-
-  cache-size tune.vars.check-max-size tune.vars.global-max-size tune.vars.proc-max-size
-  tune.vars.reqres-max-size tune.vars.sess-max-size tune.vars.txn-max-size tune.zlib.memlevel
-  tune.zlib.windowsize uid ulimit-n unix-bind unsetenv user wurfl-cache-size wurfl-data-file
-  wurfl-engine-mode wurfl-information-list wurfl-information-list-separator wurfl-patch-file
+  tune.lua.task-timeout tune.maxaccept tune.maxpollevents tune.maxrewrite
+  tune.pattern.cache-size tune.pipesize tune.pool-high-fd-ratio tune.pool-low-fd-ratio
+  tune.quic.backend.max-idle-timeout tune.quic.frontend.conn-tx-buffers.limit
+  tune.quic.frontend.max-idle-timeout tune.quic.frontend.max-streams-bidi
+  tune.quic.retry-threshold tune.rcvbuf.client tune.rcvbuf.server tune.recv_enough
+  tune.runqueue-depth tune.sched.low-latency tune.sndbuf.client tune.sndbuf.server
+  tune.ssl.cachesize tune.ssl.capture-buffer-size tune.ssl.capture-cipherlist-size
+  tune.ssl.default-dh-param tune.ssl.force-private-cache tune.ssl.hard-maxrecord tune.ssl.keylog
+  tune.ssl.lifetime tune.ssl.maxrecord tune.ssl.ssl-ctx-cache-size tune.vars.check-max-size
+  tune.vars.global-max-size tune.vars.proc-max-size tune.vars.reqres-max-size
+  tune.vars.sess-max-size tune.vars.txn-max-size tune.zlib.memlevel tune.zlib.windowsize uid
+  ulimit-n unix-bind unsetenv user wurfl-cache-size wurfl-data-file wurfl-engine-mode
+  wurfl-information-list wurfl-information-list-separator wurfl-patch-file
   wurfl-useragent-priority zero-warning
 `);
 
