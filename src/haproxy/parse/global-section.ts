@@ -158,6 +158,15 @@ function readStatsSocket(global: Global, d: Directive, diagnostics: Diagnostics)
     )
       i++;
   }
+  const exposeFd = options["expose-fd"];
+  if (exposeFd && exposeFd.length === 0) {
+    diagnostics.error(
+      "missing-argument",
+      d.span,
+      "'stats socket': 'expose-fd' expects the kind of descriptors to pass ('listeners')",
+      "Write 'expose-fd listeners' on the same line; HAProxy words cannot continue on the next line.",
+    );
+  }
   const level = options.level?.[0]?.text ?? "user";
   if (!STATS_SOCKET_LEVELS.has(level)) {
     diagnostics.error(
