@@ -6,7 +6,7 @@ import type { Located, SourceSpan } from "./span.js";
 /** A `stats socket` line of the global section: the runtime API endpoint. */
 export interface StatsSocket {
   address: Address;
-  /** `user`, `operator` or `admin` (HAProxy's default is `user`). */
+  /** `user`, `operator` or `admin` (HAProxy 2.6's default is `operator`). */
   level: string;
   /** Unix socket permission bits, when `mode` is given. */
   mode?: string;

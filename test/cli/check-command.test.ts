@@ -73,7 +73,8 @@ describe("lbguard check", () => {
   });
 
   it("honours --fail-on", async () => {
-    const path = write("warn.cfg", CLEAN.replace("    server web-02 127.0.10.2:8080 check\n", ""));
+    // Checks that only open a TCP connection: a warning, not an error.
+    const path = write("warn.cfg", CLEAN.replace("    option httpchk GET /health\n", ""));
     const errorsOnly = await run("check", "--no-haproxy", "--format", "json", path);
     expect(JSON.parse(errorsOnly.stdout).summary.warning).toBeGreaterThan(0);
     expect(errorsOnly.code).toBe(0);

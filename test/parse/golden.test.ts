@@ -24,7 +24,7 @@ function origin(e: Effective<unknown> | undefined): string {
 }
 
 /** A readable projection of the model: what a reviewer checks in a golden file. */
-export function project(model: Config, diagnostics: Diagnostic[]): string {
+function project(model: Config, diagnostics: Diagnostic[]): string {
   const out: string[] = [];
   for (const p of [...model.defaults, ...model.proxies]) {
     out.push(

@@ -89,7 +89,7 @@ export function readCondition(words: Word[], diagnostics: Diagnostics): Conditio
   while (i < words.length) {
     const word = words[i] as Word;
     const current = alternatives[alternatives.length - 1] as ConditionTerm[];
-    if (word.text === "||" || word.text === "or") {
+    if (word.text === "||" || word.text.toLowerCase() === "or") {
       alternatives.push([]);
       i++;
       continue;

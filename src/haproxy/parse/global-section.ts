@@ -167,7 +167,7 @@ function readStatsSocket(global: Global, d: Directive, diagnostics: Diagnostics)
       "Write 'expose-fd listeners' on the same line; HAProxy words cannot continue on the next line.",
     );
   }
-  const level = options.level?.[0]?.text ?? "user";
+  const level = options.level?.[0]?.text ?? "operator";
   if (!STATS_SOCKET_LEVELS.has(level)) {
     diagnostics.error(
       "bad-value",

@@ -183,7 +183,8 @@ function assemble(
     } else if (draft.kind !== "defaults") {
       base = last;
     }
-    const settings = resolveSettings(draft.own, base?.settings, base?.name ?? "");
+    const ownStats = draft.directives.some((d) => d.keyword === "stats");
+    const settings = resolveSettings(draft.own, base?.settings, base?.name ?? "", ownStats);
     const proxy = finishProxy(draft, settings, base?.name, diagnostics);
     if (draft.kind === "defaults") {
       defaults.push(proxy);

@@ -112,6 +112,7 @@ export function resolveSettings(
   own: OwnSettings,
   base: ProxySettings | undefined,
   via: string,
+  hasOwnStatsLines = false,
 ): ProxySettings {
   const from = base ? inheritable(base, via) : builtinSettings();
   const settings: ProxySettings = {
@@ -122,7 +123,7 @@ export function resolveSettings(
     optionArgs: isEmpty(own.optionArgs) ? from.optionArgs : { ...from.optionArgs, ...own.optionArgs },
     timeouts: isEmpty(own.timeouts) ? from.timeouts : { ...from.timeouts, ...own.timeouts },
     defaultServer: mergeDefaultServer(from.defaultServer, own.defaultServer),
-    stats: mergeStats(from.stats, own.stats),
+    stats: mergeStats(from.stats, own.stats, hasOwnStatsLines),
   };
   for (const key of OPTIONAL_KEYS) {
     const value = (own[key] ?? from[key]) as Effective<never> | undefined;
@@ -131,7 +132,16 @@ export function resolveSettings(
   return settings;
 }
 
-function mergeStats(base: ProxySettings["stats"], own: ProxySettings["stats"]): ProxySettings["stats"] {
+/**
+ * A proxy with any `stats` line of its own ignores every stats setting of its defaults section,
+ * `stats auth` included: HAProxy detaches them before reading the proxy's first stats line.
+ */
+function mergeStats(
+  base: ProxySettings["stats"],
+  own: ProxySettings["stats"],
+  ownLines: boolean,
+): ProxySettings["stats"] {
+  if (ownLines) return own;
   const out: ProxySettings["stats"] = {
     ...base,
     auth: own.auth.length > 0 ? own.auth : base.auth,
