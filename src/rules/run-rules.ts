@@ -4,7 +4,7 @@ import type { Finding } from "../model/finding.js";
 import type { Severity } from "../model/severity.js";
 import { indexConfig } from "./config-index.js";
 import { RULES } from "./index.js";
-import { type Rule, type RuleVisitors, renderTemplate } from "./rule.js";
+import { type Report, type Rule, type RuleVisitors, renderTemplate } from "./rule.js";
 
 export interface RunOptions {
   inventory?: Inventory;
@@ -39,7 +39,7 @@ export function runRules(config: Config, options: RunOptions = {}): Finding[] {
       config,
       index,
       options: ruleOptions,
-      report(report: Parameters<import("./rule.js").RuleContext["report"]>[0]) {
+      report(report: Report) {
         const data = report.data ?? {};
         const template = rule.meta.messages[report.messageId];
         if (template === undefined)
