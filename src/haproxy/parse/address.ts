@@ -4,6 +4,8 @@ import type { SourceSpan } from "../../model/span.js";
 /** Address families HAProxy accepts as a prefix such as `ipv4@` or `unix@`. */
 const FAMILY_PREFIX = /^(ipv4|ipv6|unix|abns|fd|sockpair|udp|udp4|udp6|tcp|tcp4|tcp6|quic4|quic6|uxst|uxdg)@/;
 
+const DOTTED_QUAD_PORT = /^(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}):(\d{1,5})$/;
+
 export type AddressRead = { ok: true; address: Address } | { ok: false; reason: string };
 
 /**
@@ -11,6 +13,14 @@ export type AddressRead = { ok: true; address: Address } | { ok: false; reason: 
  * Port ranges (`8000-8010`) and offsets (`+1`) are accepted where HAProxy accepts them.
  */
 export function readAddress(text: string, span: SourceSpan): AddressRead {
+  // Fast path for the common `a.b.c.d:port`.
+  const quad = DOTTED_QUAD_PORT.exec(text);
+  if (quad && Number(quad[2]) <= 65535 && (quad[1] as string).split(".").every((p) => Number(p) <= 255)) {
+    return {
+      ok: true,
+      address: { text, kind: "ipv4", host: quad[1] as string, port: Number(quad[2]), span },
+    };
+  }
   let rest = text;
   let family: string | undefined;
   const prefix = FAMILY_PREFIX.exec(rest);

@@ -5,7 +5,6 @@ import type { Server, ServerSettings } from "../../model/server.js";
 import { readAddress } from "./address.js";
 import type { Diagnostics } from "./diagnostics.js";
 import type { OwnSettings, ProxyDraft } from "./proxy-section.js";
-import type { ServerOptions } from "./server-line.js";
 
 /** HAProxy's own defaults for a proxy that no defaults section configures. */
 function builtinSettings(): ProxySettings {
@@ -167,6 +166,14 @@ function mergeDefaultServer(
   return { ...out, options: { ...base.options, ...own.options } } as ProxySettings["defaultServer"];
 }
 
+/** Server settings that exist only when some line sets them. */
+const OPTIONAL_SERVER_KEYS = ["maxconn", "checkPort", "resolvers", "initAddr"] as const;
+
+/** How HAProxy names a server in messages: `server BACKEND/NAME`. */
+function ownerOf(draft: ProxyDraft, line: ProxyDraft["servers"][number]): string {
+  return `server ${draft.name}/${line.name.text}`;
+}
+
 /** Marks a proxy's default-server value as coming from default-server. */
 function fromDefaultServer<T>(value: Effective<T>): Effective<T> {
   return { ...value, origin: "default-server" };
@@ -209,11 +216,10 @@ export function finishProxy(
   for (const [key, value] of Object.entries(settings.defaultServer.options))
     defaultOptions[key] = fromDefaultServer(value);
   const hasDefaultOptions = !isEmpty(defaultOptions);
-  const pick = <K extends keyof ServerSettings>(own: ServerOptions, key: K): ServerSettings[K] =>
-    (own[key] ?? fromDefault[key] ?? BUILTIN_SERVER[key]) as ServerSettings[K];
+  const base = { ...BUILTIN_SERVER, ...fromDefault } as unknown as ServerSettings;
+  const optionalBase = OPTIONAL_SERVER_KEYS.filter((key) => base[key] !== undefined);
 
   for (const line of draft.servers) {
-    const owner = `server ${draft.name}/${line.name.text}`;
     const addressWord = line.addressWord;
     if (!addressWord) continue;
     const read = readAddress(addressWord.text, addressWord.span);
@@ -221,7 +227,7 @@ export function finishProxy(
       diagnostics.error(
         "bad-address",
         addressWord.span,
-        `'${owner}': ${read.reason}`,
+        `'${ownerOf(draft, line)}': ${read.reason}`,
         "Write the server address as IP:PORT or HOSTNAME:PORT.",
       );
       continue;
@@ -231,26 +237,27 @@ export function finishProxy(
       diagnostics.error(
         "truncated-ipv4",
         addressWord.span,
-        `'${owner}': '${addressWord.text}' has fewer than four numbers; HAProxy silently reads it as ${address.host}`,
+        `'${ownerOf(draft, line)}': '${addressWord.text}' has fewer than four numbers; HAProxy silently reads it as ${address.host}`,
         `Write all four parts of the IPv4 address (HAProxy would connect to ${address.host}).`,
       );
     }
     const own = line.options;
     const settingsOut: ServerSettings = {
-      check: pick(own, "check"),
-      weight: pick(own, "weight"),
-      backup: pick(own, "backup"),
-      disabled: pick(own, "disabled"),
-      inter: pick(own, "inter"),
-      fall: pick(own, "fall"),
-      rise: pick(own, "rise"),
-      ssl: pick(own, "ssl"),
+      check: own.check ?? base.check,
+      weight: own.weight ?? base.weight,
+      backup: own.backup ?? base.backup,
+      disabled: own.disabled ?? base.disabled,
+      inter: own.inter ?? base.inter,
+      fall: own.fall ?? base.fall,
+      rise: own.rise ?? base.rise,
+      ssl: own.ssl ?? base.ssl,
       options: hasDefaultOptions ? { ...defaultOptions, ...own.options } : own.options,
     };
-    for (const key of ["maxconn", "checkPort", "resolvers", "initAddr"] as const) {
-      const value = pick(own, key);
-      if (value) settingsOut[key] = value as never;
-    }
+    for (const key of optionalBase) settingsOut[key] = base[key] as never;
+    if (own.maxconn) settingsOut.maxconn = own.maxconn;
+    if (own.checkPort) settingsOut.checkPort = own.checkPort;
+    if (own.resolvers) settingsOut.resolvers = own.resolvers;
+    if (own.initAddr) settingsOut.initAddr = own.initAddr;
     const server: Server = {
       name: line.name.text,
       nameSpan: line.name.span,
@@ -265,7 +272,7 @@ export function finishProxy(
       diagnostics.error(
         "check-without-port",
         line.directive.span,
-        `'${owner}' has neither a service port nor a check port, so HAProxy 2.6 refuses to start`,
+        `'${ownerOf(draft, line)}' has neither a service port nor a check port, so HAProxy 2.6 refuses to start`,
         "Add the port to the address (e.g. 10.0.0.1:80) or give the check a port with 'port 80'.",
       );
     }
