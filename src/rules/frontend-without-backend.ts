@@ -1,3 +1,5 @@
+import { readCondition } from "../haproxy/parse/acl-line.js";
+import { Diagnostics } from "../haproxy/parse/diagnostics.js";
 import type { ConditionTerm } from "../model/condition.js";
 import type { Directive } from "../model/directive.js";
 import type { Proxy, Route } from "../model/proxy.js";
@@ -90,6 +92,17 @@ function answers(d: Directive): boolean {
  * no 'allow'/'accept' earlier in its list lets some requests skip it.
  */
 function answersEverything(frontend: Proxy): boolean {
+  for (const d of decisiveLines(frontend)) {
+    if (answers(d) && !d.words.some((w) => w.text === "if" || w.text === "unless")) return true;
+  }
+  return false;
+}
+
+/**
+ * The frontend's lines that apply to every request: an 'allow'/'accept' ends its rule list for
+ * the requests it matches, so later lines of that list prove nothing about every request.
+ */
+function* decisiveLines(frontend: Proxy): Generator<Directive> {
   const stopped = new Set<string>();
   for (const d of frontend.directives) {
     if (stopped.has(ruleList(d))) continue;
@@ -97,9 +110,8 @@ function answersEverything(frontend: Proxy): boolean {
       stopped.add(ruleList(d));
       continue;
     }
-    if (answers(d) && !d.words.some((w) => w.text === "if" || w.text === "unless")) return true;
+    yield d;
   }
-  return false;
 }
 
 /** A condition read from raw words: OR-ed alternatives of AND-ed `name` / `!name` keys. */
@@ -112,20 +124,18 @@ interface RawCondition {
 function rawCondition(d: Directive): RawCondition | undefined {
   const start = d.words.findIndex((w, i) => i > 0 && (w.text === "if" || w.text === "unless"));
   if (start < 0) return undefined;
-  const alternatives: string[][] = [[]];
-  for (const word of d.words.slice(start + 1)) {
-    const name = word.text.replace(/^!+/, "");
-    if (name === "{" || name === "}") return undefined;
-    if (name === "||" || name.toLowerCase() === "or") {
-      alternatives.push([]);
-      continue;
+  const condition = readCondition(d.words.slice(start), new Diagnostics());
+  if (!condition) return undefined;
+  const alternatives: string[][] = [];
+  for (const terms of condition.alternatives) {
+    const keys: string[] = [];
+    for (const term of terms) {
+      if (term.kind !== "named") return undefined;
+      keys.push(`${term.negated ? "!" : ""}${term.name}`);
     }
-    if (name === "") continue;
-    const negated = (word.text.length - name.length) % 2 === 1;
-    alternatives[alternatives.length - 1]?.push(`${negated ? "!" : ""}${name}`);
+    alternatives.push(keys);
   }
-  if (alternatives.some((a) => a.length === 0)) return undefined;
-  return { polarity: d.words[start]?.text === "unless" ? "unless" : "if", alternatives };
+  return { polarity: condition.polarity, alternatives };
 }
 
 function negate(key: string): string {
@@ -144,15 +154,7 @@ interface KnownAtRouting {
 
 function knownAtRouting(frontend: Proxy): KnownAtRouting {
   const known: KnownAtRouting = { terms: new Set(), disjunctions: [] };
-  // An 'allow'/'accept' ends its rule list for the requests it matches: later lines of that
-  // list prove nothing about every request.
-  const stopped = new Set<string>();
-  for (const d of frontend.directives) {
-    if (stopped.has(ruleList(d))) continue;
-    if (endsList(d)) {
-      stopped.add(ruleList(d));
-      continue;
-    }
+  for (const d of decisiveLines(frontend)) {
     const answering = answers(d) && (d.keyword !== "tcp-request" || actionOf(d) === "reject");
     const condition = answering ? rawCondition(d) : undefined;
     if (!condition) continue;
