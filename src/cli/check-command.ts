@@ -93,7 +93,8 @@ export async function checkCommand(
       );
     throw error;
   }
-  const inventory = values.inventory ? await loadInventory(values.inventory) : undefined;
+  const loaded = values.inventory ? await loadInventory(values.inventory) : undefined;
+  const inventory = loaded?.inventory;
   const paths = files.map((f) => f.path);
   const haproxyRun = values["no-haproxy"]
     ? undefined
@@ -139,13 +140,13 @@ export async function checkCommand(
       if (sentence) why.set(id, sentence);
     }
     const sources = new Map(files.map((f) => [f.path, f.text]));
-    if (inventory) sources.set(inventory.file, await readFile(inventory.file, "utf8"));
+    if (loaded) sources.set(loaded.inventory.file, loaded.text);
     out(renderText({ findings, sources, why, color: useColor(values), haproxyNote }));
   }
   return failOn !== "never" && findings.some((f) => atLeast(f.severity, failOn as Severity)) ? 1 : 0;
 }
 
-async function loadInventory(path: string): Promise<Inventory> {
+async function loadInventory(path: string): Promise<{ inventory: Inventory; text: string }> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -161,5 +162,5 @@ async function loadInventory(path: string): Promise<Inventory> {
     const problems = diagnostics.map((d) => `  ${formatSpan(d.span)}: ${d.message}. ${d.hint}`).join("\n");
     throw new LbguardError("LBG_BAD_INVENTORY", { path, problems });
   }
-  return inventory;
+  return { inventory, text };
 }
