@@ -5,7 +5,6 @@ import { expandConfigPaths, readConfigFiles, UnreadableInputError } from "../che
 import { LbguardError } from "../errors.js";
 import { runHaproxyCheck } from "../haproxy/runtime/haproxy-check.js";
 import type { Inventory } from "../inventory/inventory.js";
-import { readInventory } from "../inventory/read-inventory.js";
 import { atLeast, SEVERITIES, type Severity } from "../model/severity.js";
 import { formatSpan } from "../model/span.js";
 import { RULES } from "../rules/index.js";
@@ -157,6 +156,8 @@ async function loadInventory(path: string): Promise<{ inventory: Inventory; text
       { cause: error },
     );
   }
+  // Loaded only when asked for: the YAML library is most of lbguard's start-up time.
+  const { readInventory } = await import("../inventory/read-inventory.js");
   const { inventory, diagnostics } = readInventory(path, text);
   if (diagnostics.length > 0) {
     const problems = diagnostics.map((d) => `  ${formatSpan(d.span)}: ${d.message}. ${d.hint}`).join("\n");
