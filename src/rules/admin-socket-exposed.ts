@@ -1,16 +1,11 @@
 import type { StatsSocket } from "../model/config.js";
 import type { Address } from "../model/server.js";
 import { defineRule } from "./rule.js";
+import { isLocalAddress } from "./semantics/server-pool.js";
 
 /** True for 0.0.0.0 and :: (`*:9999`, `:9999` and `ipv4@:9999` read as 0.0.0.0). */
 function isWildcard(address: Address): boolean {
   return address.host === "0.0.0.0" || address.host === "::" || address.host === "[::]";
-}
-
-function isLoopback(address: Address): boolean {
-  if (address.kind === "ipv4") return address.host.startsWith("127.");
-  if (address.kind === "ipv6") return address.host === "::1";
-  return address.kind === "hostname" && address.host.toLowerCase() === "localhost";
 }
 
 function isNetwork(address: Address): boolean {
@@ -74,7 +69,7 @@ export default defineRule({
           const admin = socket.level === "admin";
           if (isNetwork(address)) {
             if (isWildcard(address)) report(socket, "anyAddress");
-            else if (admin && !isLoopback(address)) report(socket, "publicAdmin");
+            else if (admin && !isLocalAddress(address)) report(socket, "publicAdmin");
             // Only local accounts can reach it: serious, but not open to the network.
             else if (admin) report(socket, "localAdmin", "warning");
           } else if (admin && address.kind === "abstract") {

@@ -1,34 +1,58 @@
-import type { Directive } from "../model/directive.js";
+import type { Config } from "../model/config.js";
 import type { Proxy } from "../model/proxy.js";
 import type { Server } from "../model/server.js";
 import type { Severity } from "../model/severity.js";
 import { defineRule } from "./rule.js";
+import { selfAnswer, servesOwnPage } from "./semantics/self-answering.js";
 import { lowered, receivesOwnTraffic, serverRole } from "./semantics/server-pool.js";
-
-/** `http-request` / `tcp-request content` actions that answer the request without a server. */
-const SELF_ANSWERING = new Set([
-  "redirect",
-  "return",
-  "deny",
-  "tarpit",
-  "use-service",
-  "silent-drop",
-  "reject",
-]);
 
 /**
  * True when the section answers requests itself, so it needs no server: a stats page, a
- * `monitor-uri`, a redirect, `http-request return|deny|use-service`, or `tcp-request content reject`.
+ * `monitor-uri`, a line that answers or drops requests (see selfAnswer), or a 503 page of its own.
  */
-function answersItself(proxy: Proxy): boolean {
-  if (proxy.stats.enabled?.value) return true;
-  return proxy.directives.some((d: Directive) => {
-    if (d.keyword === "redirect" || d.keyword === "monitor-uri") return true;
-    if (d.keyword === "http-request") return SELF_ANSWERING.has(d.args[0]?.text ?? "");
-    if (d.keyword === "tcp-request" && d.args[0]?.text === "content")
-      return SELF_ANSWERING.has(d.args[1]?.text ?? "");
+function answersItself(proxy: Proxy, config: Config): boolean {
+  return (
+    servesOwnPage(proxy) ||
+    proxy.directives.some((d) => selfAnswer(d) !== undefined) ||
+    customizes503(proxy, config)
+  );
+}
+
+/**
+ * True when the section itself sets what its 503 looks like (`errorfile 503`, `errorloc* 503`,
+ * `http-error status 503`, or `errorfiles` importing a 503 page): the classic maintenance backend,
+ * where the 503 is the whole point. A 503 page inherited from defaults does not count, because
+ * it dresses up every empty backend alike.
+ */
+function customizes503(proxy: Proxy, config: Config): boolean {
+  if (proxy.mode.value !== "http") return false;
+  return proxy.directives.some((d) => {
+    const args = d.args.map((a) => a.text);
+    if (["errorfile", "errorloc", "errorloc302", "errorloc303"].includes(d.keyword)) return args[0] === "503";
+    if (d.keyword === "http-error") return args[0] === "status" && args[1] === "503";
+    if (d.keyword === "errorfiles") {
+      const [name, ...codes] = args;
+      if (codes.length > 0 && !codes.includes("503")) return false;
+      const section = config.others.find((o) => o.kind === "http-errors" && o.name === name);
+      return section?.directives.some((e) => e.keyword === "errorfile" && e.args[0]?.text === "503") ?? false;
+    }
     return false;
   });
+}
+
+/** Hash algorithms; with map-based hashing they are static, like static-rr. */
+const HASHING = new Set(["source", "uri", "url_param", "hdr", "rdp-cookie", "hash"]);
+
+/**
+ * True when servers can be added to the backend while HAProxy runs: `add server` needs a stats
+ * socket at level admin (the default level is operator) and a dynamic balancing algorithm, that
+ * is not static-rr nor map-based hashing (both checked live on 2.6.12).
+ */
+function acceptsRuntimeServers(backend: Proxy, config: Config): boolean {
+  if (!config.global.statsSockets.some((s) => s.level === "admin")) return false;
+  const algorithm = backend.balance.value.algorithm;
+  if (algorithm === "static-rr") return false;
+  return !HASHING.has(algorithm) || backend.hashType.value.method === "consistent";
 }
 
 /** Why none of `servers` can take traffic, in the operator's words. */
@@ -49,15 +73,19 @@ export default defineRule({
     severity: "error",
     description: "A backend has no server that can take traffic, so every request routed to it fails.",
     messages: {
-      noServers: "backend '{backend}' has no server, so every request routed to it fails (503 in HTTP mode)",
+      noServers: "{kind} '{backend}' has no server, so every request routed to it fails (503 in HTTP mode)",
+      noServersYet:
+        "{kind} '{backend}' has no server: until one is added at runtime ('add server'), every request routed to it fails (503 in HTTP mode)",
       noUsableServer:
-        "backend '{backend}' has {count} server(s) but none can take traffic ({reason}), so every request routed to it fails",
+        "{kind} '{backend}' has {count} server(s) but none can take traffic ({reason}), so every request routed to it fails",
       onlyBackups:
-        "backend '{backend}' has no active server that can take traffic, only {count} backup server(s): they carry all of it and nothing is left to fall back to",
+        "{kind} '{backend}' has no active server that can take traffic, only {count} backup server(s): they carry all of it and nothing is left to fall back to",
     },
     hints: {
       noServers:
         "Add a 'server' line to '{backend}', or stop routing to it (and remove it if nothing else needs it).",
+      noServersYet:
+        "If '{backend}' is filled at runtime, write the servers into the file as well: servers added with 'add server' are lost on reload. Otherwise add a 'server' line or stop routing to it.",
       noUsableServer:
         "Enable at least one server (remove 'disabled', give it a weight above 0), or route the traffic elsewhere while they are out.",
       onlyBackups:
@@ -65,7 +93,7 @@ export default defineRule({
     },
   },
   create(context) {
-    const { index } = context;
+    const { config, index } = context;
     // Where no frontend names the backend, a broken pool hurts nobody today: one step milder.
     const severityFor = (backend: Proxy, base: Severity): Severity =>
       index.referencedBackends.has(backend.name) || receivesOwnTraffic(backend) ? base : lowered(base);
@@ -76,17 +104,20 @@ export default defineRule({
           // A server line the parser could not read is reported by the parser already.
           if (backend.directives.some((d) => d.keyword === "server" || d.keyword === "server-template"))
             return;
-          // A listen section that routes to other backends needs no servers of its own.
+          // A listen section that routes to other backends needs no servers of its own, and one
+          // with bind lines is frontend-without-backend's to report.
           if (backend.kind === "listen" && (backend.routes.length > 0 || backend.defaultBackend)) return;
-          if (answersItself(backend)) return;
+          if (receivesOwnTraffic(backend)) return;
+          if (answersItself(backend, config)) return;
           // A backend holding only a stick table is a table, not a pool.
           const stickTable = backend.directives.some((d) => d.keyword === "stick-table");
           if (stickTable && !index.referencedBackends.has(backend.name)) return;
+          const runtime = acceptsRuntimeServers(backend, config);
           context.report({
-            messageId: "noServers",
-            data: { backend: backend.name },
+            messageId: runtime ? "noServersYet" : "noServers",
+            data: { kind: backend.kind, backend: backend.name },
             span: backend.nameSpan,
-            severity: severityFor(backend, "error"),
+            severity: severityFor(backend, runtime ? "warning" : "error"),
           });
           return;
         }
@@ -96,7 +127,7 @@ export default defineRule({
         if (backups.length > 0) {
           context.report({
             messageId: "onlyBackups",
-            data: { backend: backend.name, count: backups.length },
+            data: { kind: backend.kind, backend: backend.name, count: backups.length },
             span: backend.nameSpan,
             severity: severityFor(backend, "warning"),
             related: backups.map((s) => ({
@@ -108,7 +139,12 @@ export default defineRule({
         }
         context.report({
           messageId: "noUsableServer",
-          data: { backend: backend.name, count: servers.length, reason: whyUnusable(servers) },
+          data: {
+            kind: backend.kind,
+            backend: backend.name,
+            count: servers.length,
+            reason: whyUnusable(servers),
+          },
           span: backend.nameSpan,
           severity: severityFor(backend, "error"),
           related: servers.map((s) => {

@@ -1,6 +1,6 @@
 import type { Server } from "../model/server.js";
 import { defineRule } from "./rule.js";
-import { fromTemplate, serverRole } from "./semantics/server-pool.js";
+import { fromTemplate, isLocalAddress, serverRole } from "./semantics/server-pool.js";
 
 /** The machine (or socket path) a server connects to. */
 function hostOf(server: Server): string {
@@ -17,7 +17,8 @@ function endpointOf(server: Server): string {
  * Two servers of one backend that point at the same host and port: the machine is counted twice,
  * gets a double share of the traffic, and one failure takes out two "servers". A backup on the
  * machine of an active server (any port) fails together with it, so it is no fallback for that
- * machine.
+ * machine. On the load balancer itself that does not hold: a local "sorry" backup stands in for
+ * failed applications, and if the machine fails HAProxy fails with it.
  */
 export default defineRule({
   meta: {
@@ -65,7 +66,9 @@ export default defineRule({
             });
             continue;
           }
-          const active = role === "backup" ? activeByHost.get(hostOf(server)) : undefined;
+          // A machine failure there takes HAProxy down too: the backup covers application failures.
+          const local = isLocalAddress(server.address);
+          const active = role === "backup" && !local ? activeByHost.get(hostOf(server)) : undefined;
           if (active) {
             context.report({
               messageId: "backupSameAsActive",

@@ -1,7 +1,6 @@
-import type { Directive } from "../model/directive.js";
 import type { Server } from "../model/server.js";
 import { defineRule } from "./rule.js";
-import { fromTemplate } from "./semantics/server-pool.js";
+import { firstPerTemplateLine } from "./semantics/server-pool.js";
 
 /** Two servers of one backend with one name: HAProxy 2.6 refuses to start. */
 export default defineRule({
@@ -23,17 +22,14 @@ export default defineRule({
       backend(backend) {
         const byName = new Map<string, Server>();
         // The servers of one server-template line share a line: one finding for the line.
-        const reportedTemplates = new Set<Directive>();
+        const firstOfLine = firstPerTemplateLine();
         for (const server of backend.servers) {
           const first = byName.get(server.name);
           if (!first) {
             byName.set(server.name, server);
             continue;
           }
-          if (fromTemplate(server)) {
-            if (reportedTemplates.has(server.directive)) continue;
-            reportedTemplates.add(server.directive);
-          }
+          if (!firstOfLine(server)) continue;
           context.report({
             messageId: "duplicateName",
             data: { backend: backend.name, server: server.name, firstLine: first.nameSpan.line },

@@ -1,13 +1,13 @@
 import { readCondition } from "../haproxy/parse/acl-line.js";
 import { Diagnostics } from "../haproxy/parse/diagnostics.js";
-import type { ConditionTerm } from "../model/condition.js";
+import type { Acl, Condition, ConditionTerm } from "../model/condition.js";
 import type { Directive } from "../model/directive.js";
 import type { Proxy, Route } from "../model/proxy.js";
 import { defineRule } from "./rule.js";
-import { aclsByName, conditionTruth } from "./semantics/condition-truth.js";
-
-/** `http-request` actions that answer the request themselves. */
-const ANSWERING_HTTP_ACTIONS = new Set(["redirect", "return", "deny", "tarpit", "reject", "use-service"]);
+import { deterministicTerm, negateKey, termKey } from "./semantics/condition-keys.js";
+import { aclsByName, conditionTruth, type RequestFacts, requestFacts } from "./semantics/condition-truth.js";
+import { isDisabled } from "./semantics/proxy-disabled.js";
+import { actionOf, selfAnswer, servesOwnPage } from "./semantics/self-answering.js";
 
 /**
  * A frontend with nowhere to send traffic: no default_backend and no use_backend (or only
@@ -21,11 +21,19 @@ export default defineRule({
     description: "A frontend has no default_backend, so requests that no rule routes get a 503.",
     messages: {
       noBackend: "{kind} '{frontend}' has no default_backend and no use_backend: every {unit} {outcome}",
+      noServer:
+        "listen '{frontend}' has no server, no default_backend and no use_backend: every {unit} {outcome}",
+      answersSome:
+        "{kind} '{frontend}' answers some {unit}s itself (line {line}) but has nowhere to send the others: every other {unit} {outcome}",
       noDefault:
         "{kind} '{frontend}' has use_backend rules but no default_backend: every {unit} that matches none of them {outcome}",
     },
     hints: {
       noBackend: "Add 'default_backend NAME' naming the backend that should serve this frontend.",
+      noServer:
+        "Add a 'server' line to '{frontend}', or 'default_backend NAME' to pass its traffic to a backend.",
+      answersSome:
+        "Add 'default_backend NAME' (in a listen section, a 'server' line) for the other traffic, or answer it on purpose with a last unconditional rule (e.g. 'http-request deny').",
       noDefault:
         "Add 'default_backend NAME' for the remaining traffic, or answer it on purpose (e.g. 'http-request deny' as the last rule).",
     },
@@ -34,10 +42,14 @@ export default defineRule({
     return {
       frontend(frontend) {
         if (frontend.kind === "listen" && frontend.servers.length > 0) return;
-        if (frontend.defaultBackend) return;
-        if (frontend.directives.some((d) => d.keyword === "disabled") || answersEverything(frontend)) return;
-        if (frontend.stats.enabled?.value || frontend.directives.some((d) => d.keyword === "monitor-uri"))
-          return;
+        if (frontend.defaultBackend || servesOwnPage(frontend)) return;
+        if (isDisabled(frontend, context.config)) return;
+        const acls = aclsByName(frontend);
+        const facts = requestFacts(frontend);
+        if (answersEverything(frontend, acls, facts)) return;
+        const known = knownAtRouting(frontend, acls);
+        // Requests refused for `a` and for `!a` alike: none is left to route.
+        if ([...known.terms].some((k) => known.terms.has(negateKey(k)))) return;
         const http = frontend.mode.value === "http";
         const data = {
           kind: frontend.kind,
@@ -45,15 +57,28 @@ export default defineRule({
           unit: http ? "request" : "connection",
           outcome: http ? "gets a 503 error" : "is closed",
         };
+        const span = frontend.nameSpan;
         if (frontend.routes.length === 0) {
-          context.report({ messageId: "noBackend", data, span: frontend.nameSpan });
+          // A frontend that serves some requests itself (a Prometheus endpoint, an ACME
+          // exception to a redirect) is half done, not broken; one that only refuses is.
+          const serving = frontend.directives.find((d) => selfAnswer(d) === "serves");
+          if (serving) {
+            context.report({
+              messageId: "answersSome",
+              data: { ...data, line: serving.span.line },
+              span,
+              severity: "warning",
+              related: [{ message: "answers some requests itself", span: serving.span }],
+            });
+          } else {
+            context.report({ messageId: frontend.kind === "listen" ? "noServer" : "noBackend", data, span });
+          }
           return;
         }
-        const acls = aclsByName(frontend);
         const backends = context.index.backendsByName;
-        const known = knownAtRouting(frontend);
-        if (frontend.routes.some((r) => catchesAll(r, acls, backends) || coversRemainder(r, known))) return;
-        context.report({ messageId: "noDefault", data, span: frontend.nameSpan, severity: "warning" });
+        if (frontend.routes.some((r) => catchesAll(r, acls, facts, backends))) return;
+        if (routesRemainder(frontend.routes, known, acls)) return;
+        context.report({ messageId: "noDefault", data, span, severity: "warning" });
       },
     };
   },
@@ -64,11 +89,6 @@ function ruleList(d: Directive): string {
   return d.keyword === "tcp-request" ? `tcp-request ${d.args[0]?.text}` : d.keyword;
 }
 
-/** The action of an http-request or tcp-request line. */
-function actionOf(d: Directive): string | undefined {
-  return d.keyword === "tcp-request" ? d.args[1]?.text : d.args[0]?.text;
-}
-
 /** True for an 'allow'/'accept' line, which ends its rule list for the requests it matches. */
 function endsList(d: Directive): boolean {
   const action = actionOf(d);
@@ -76,26 +96,6 @@ function endsList(d: Directive): boolean {
     (d.keyword === "http-request" || d.keyword === "tcp-request") &&
     (action === "allow" || action === "accept")
   );
-}
-
-/** True for a line that answers or drops the request itself (when its condition holds). */
-function answers(d: Directive): boolean {
-  const action = actionOf(d) ?? "";
-  if (d.keyword === "redirect") return true;
-  if (d.keyword === "http-request") return ANSWERING_HTTP_ACTIONS.has(action);
-  if (d.keyword === "tcp-request") return action === "reject" || action === "use-service";
-  return false;
-}
-
-/**
- * True when an unconditional line answers or drops every request before routing matters, and
- * no 'allow'/'accept' earlier in its list lets some requests skip it.
- */
-function answersEverything(frontend: Proxy): boolean {
-  for (const d of decisiveLines(frontend)) {
-    if (answers(d) && !d.words.some((w) => w.text === "if" || w.text === "unless")) return true;
-  }
-  return false;
 }
 
 /**
@@ -114,93 +114,107 @@ function* decisiveLines(frontend: Proxy): Generator<Directive> {
   }
 }
 
-/** A condition read from raw words: OR-ed alternatives of AND-ed `name` / `!name` keys. */
-interface RawCondition {
-  polarity: "if" | "unless";
-  alternatives: string[][];
-}
-
-/** Reads the named-ACL condition of a raw line; undefined when absent or holding `{ ... }`. */
-function rawCondition(d: Directive): RawCondition | undefined {
+/** The `if`/`unless` condition of a raw line: null when it has none, undefined when unreadable. */
+function lineCondition(d: Directive): Condition | null | undefined {
   const start = d.words.findIndex((w, i) => i > 0 && (w.text === "if" || w.text === "unless"));
-  if (start < 0) return undefined;
-  const condition = readCondition(d.words.slice(start), new Diagnostics());
-  if (!condition) return undefined;
-  const alternatives: string[][] = [];
-  for (const terms of condition.alternatives) {
-    const keys: string[] = [];
-    for (const term of terms) {
-      if (term.kind !== "named") return undefined;
-      keys.push(`${term.negated ? "!" : ""}${term.name}`);
-    }
-    alternatives.push(keys);
-  }
-  return { polarity: condition.polarity, alternatives };
-}
-
-function negate(key: string): string {
-  return key.startsWith("!") ? key.slice(1) : `!${key}`;
+  if (start < 0) return null;
+  return readCondition(d.words.slice(start), new Diagnostics());
 }
 
 /**
- * What every request satisfies once it reaches use_backend. `terms` hold together:
- * `http-request deny if !is_known` leaves only requests where `is_known` holds. `disjunctions`
- * come from `deny unless a || b`: one of their alternatives holds.
+ * True when a line answers or drops every request before routing matters: it has no condition,
+ * or one that holds for every request (`redirect scheme https if !{ ssl_fc }` on a frontend
+ * without an `ssl` bind), and no 'allow'/'accept' earlier in its list lets some requests skip it.
+ */
+function answersEverything(frontend: Proxy, acls: Map<string, Acl[]>, facts: RequestFacts): boolean {
+  for (const d of decisiveLines(frontend)) {
+    if (!selfAnswer(d)) continue;
+    const condition = lineCondition(d);
+    if (condition === null) return true;
+    if (condition && conditionTruth(condition, acls, facts) === "always") return true;
+  }
+  return false;
+}
+
+/**
+ * What every request satisfies once it reaches use_backend, as term keys (see termKey). `terms`
+ * hold together: `http-request deny if !is_known` leaves only requests where `is_known` holds.
+ * Each of `disjunctions` is an OR of AND-ed keys, one alternative of which holds:
+ * `deny unless a || b` and `deny if !a !b` both leave `a || b`.
  */
 interface KnownAtRouting {
   terms: Set<string>;
   disjunctions: string[][][];
 }
 
-function knownAtRouting(frontend: Proxy): KnownAtRouting {
+function knownAtRouting(frontend: Proxy, acls: Map<string, Acl[]>): KnownAtRouting {
   const known: KnownAtRouting = { terms: new Set(), disjunctions: [] };
   for (const d of decisiveLines(frontend)) {
-    const answering = answers(d) && (d.keyword !== "tcp-request" || actionOf(d) === "reject");
-    const condition = answering ? rawCondition(d) : undefined;
+    const answering =
+      selfAnswer(d) !== undefined && (d.keyword !== "tcp-request" || actionOf(d) !== "use-service");
+    const condition = answering ? lineCondition(d) : undefined;
     if (!condition) continue;
+    // A random draw or a counter is drawn again by the route: what the line saw proves nothing.
+    if (!condition.alternatives.flat().every((t) => deterministicTerm(t, acls))) continue;
     const alternatives = condition.alternatives;
     if (condition.polarity === "if") {
-      for (const alt of alternatives) if (alt.length === 1) known.terms.add(negate(alt[0] as string));
+      // Refused when any alternative holds, so every alternative fails for what is left:
+      // `if a b` leaves `!a || !b`.
+      for (const alt of alternatives) {
+        if (alt.length === 1) known.terms.add(termKey(alt[0] as ConditionTerm, true));
+        else known.disjunctions.push(alt.map((t) => [termKey(t, true)]));
+      }
     } else if (alternatives.length === 1) {
-      for (const key of alternatives[0] as string[]) known.terms.add(key);
+      for (const t of alternatives[0] ?? []) known.terms.add(termKey(t));
     } else {
-      known.disjunctions.push(alternatives);
+      known.disjunctions.push(alternatives.map((alt) => alt.map((t) => termKey(t))));
     }
   }
   return known;
 }
 
-/** True when every request left at routing time satisfies the route's condition. */
-function coversRemainder(route: Route, known: KnownAtRouting): boolean {
+/** A route's condition as OR-ed alternatives of AND-ed term keys; undefined when not expressible. */
+function routeAlternatives(route: Route, acls: Map<string, Acl[]>): string[][] | undefined {
   const condition = route.condition;
-  if (!condition || (known.terms.size === 0 && known.disjunctions.length === 0)) return false;
-  const named = (alt: ConditionTerm[]) =>
-    alt.every((t) => t.kind === "named")
-      ? alt.map((t) => `${t.negated ? "!" : ""}${(t as { name: string }).name}`)
-      : undefined;
-  let alternatives: string[][];
-  if (condition.polarity === "if") {
-    alternatives = condition.alternatives.map(named).filter((a): a is string[] => a !== undefined);
-  } else {
-    const only =
-      condition.alternatives.length === 1 ? named(condition.alternatives[0] as ConditionTerm[]) : undefined;
-    // unless a b  ==  if !a || !b
-    alternatives = only ? only.map((k) => [negate(k)]) : [];
-  }
-  if (alternatives.some((r) => r.every((k) => known.terms.has(k)))) return true;
-  // A disjunction implies the route when each of its alternatives (with the known terms)
-  // contains some alternative of the route.
-  return known.disjunctions.some((d) =>
-    d.every((dAlt) => alternatives.some((r) => r.every((k) => known.terms.has(k) || dAlt.includes(k)))),
-  );
+  if (!condition || route.dynamic) return undefined;
+  if (!condition.alternatives.flat().every((t) => deterministicTerm(t, acls))) return undefined;
+  if (condition.polarity === "if") return condition.alternatives.map((alt) => alt.map((t) => termKey(t)));
+  // unless a b  ==  if !a || !b
+  if (condition.alternatives.length === 1)
+    return (condition.alternatives[0] ?? []).map((t) => [termKey(t, true)]);
+  // unless a || b  ==  if !a !b
+  if (condition.alternatives.every((alt) => alt.length === 1))
+    return [condition.alternatives.flat().map((t) => termKey(t, true))];
+  return undefined;
+}
+
+/**
+ * True when every request left at routing time matches some static use_backend rule: one rule
+ * alone, or several together (`use_backend a if a` and `use_backend b if b` after
+ * `http-request deny if !a !b`).
+ */
+function routesRemainder(routes: Route[], known: KnownAtRouting, acls: Map<string, Acl[]>): boolean {
+  if (known.terms.size === 0 && known.disjunctions.length === 0) return false;
+  const alternatives = routes.flatMap((r) => routeAlternatives(r, acls) ?? []);
+  const holds = (alt: string[], extra: readonly string[]) =>
+    alt.every((k) => known.terms.has(k) || extra.includes(k));
+  if (alternatives.some((alt) => holds(alt, []))) return true;
+  // A disjunction leaves nothing unrouted when each of its alternatives (with the known terms)
+  // implies some route alternative.
+  return known.disjunctions.some((d) => d.every((dAlt) => alternatives.some((alt) => holds(alt, dAlt))));
 }
 
 /**
  * A rule that takes every request: an always-true condition, or an unconditional dynamic name
  * whose map lookup falls back to an existing backend (`map(FILE,DEFAULT)`).
  */
-function catchesAll(route: Route, acls: ReturnType<typeof aclsByName>, backends: ReadonlyMap<string, Proxy>) {
-  if (route.condition) return conditionTruth(route.condition, acls) === "always";
+function catchesAll(
+  route: Route,
+  acls: Map<string, Acl[]>,
+  facts: RequestFacts,
+  backends: ReadonlyMap<string, Proxy>,
+): boolean {
+  if (route.condition && conditionTruth(route.condition, acls, facts) !== "always") return false;
   if (!route.dynamic) return true;
   const fallback = /map(?:_\w+)?\([^,()]+,([^,()]+)\)/.exec(route.backend)?.[1];
   return fallback !== undefined && backends.has(fallback.trim());

@@ -1,6 +1,5 @@
-import type { Directive } from "../model/directive.js";
 import { defineRule } from "./rule.js";
-import { fromTemplate, isLocalAddress } from "./semantics/server-pool.js";
+import { firstPerTemplateLine, isLocalAddress } from "./semantics/server-pool.js";
 
 /**
  * A server addressed by host name without a `resolvers` section: HAProxy resolves the name once,
@@ -23,15 +22,12 @@ export default defineRule({
   },
   create(context) {
     // The servers of one server-template line share a line: one finding for the line.
-    const reportedTemplates = new Set<Directive>();
+    const firstOfLine = firstPerTemplateLine();
     return {
       server(server, backend) {
         const { address, settings } = server;
         if (address.kind !== "hostname" || settings.resolvers || isLocalAddress(address)) return;
-        if (fromTemplate(server)) {
-          if (reportedTemplates.has(server.directive)) return;
-          reportedTemplates.add(server.directive);
-        }
+        if (!firstOfLine(server)) return;
         context.report({
           messageId: "resolvedOnce",
           data: { backend: backend.name, server: server.name, host: address.host },

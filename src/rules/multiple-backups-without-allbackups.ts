@@ -4,11 +4,14 @@ import { serverRole } from "./semantics/server-pool.js";
 /**
  * Several backup servers without `option allbackups`: when the active servers fail, HAProxy
  * sends everything to the first backup only, and the others idle while it is overloaded.
+ *
+ * Ordered failover is HAProxy's documented default and a sound design when each backup can carry
+ * the load alone, so this is a note to check that choice, not a warning.
  */
 export default defineRule({
   meta: {
     id: "multiple-backups-without-allbackups",
-    severity: "warning",
+    severity: "info",
     description:
       "A backend has several backup servers but no 'option allbackups', so only the first backup ever takes traffic.",
     messages: {

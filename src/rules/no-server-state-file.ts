@@ -1,13 +1,6 @@
 import type { Config } from "../model/config.js";
-import type { SourceSpan } from "../model/span.js";
 import { defineRule } from "./rule.js";
-
-/** Where a configuration-wide finding goes: the global section, else the top of the first file. */
-function configSpan(config: Config): SourceSpan {
-  if (config.global.span) return config.global.span;
-  const file = config.files[0] ?? "";
-  return { file, line: 1, column: 1, endLine: 1, endColumn: 1 };
-}
+import { configSpan } from "./semantics/config-span.js";
 
 /** How the defaults sections and backends ask HAProxy to load server state at start-up. */
 function loadModes(config: Config): Set<string> {

@@ -1,4 +1,4 @@
-import { inventoryServerAt } from "../inventory/inventory.js";
+import type { InventoryServer } from "../inventory/inventory.js";
 import { defineRule } from "./rule.js";
 
 /**
@@ -23,14 +23,23 @@ export default defineRule({
     needsInventory: true,
   },
   create(context) {
+    const inventory = context.inventory;
+    // Built once: the first entry at each address and on each host, as a scan in file order
+    // would find them.
+    const byAddress = new Map<string, InventoryServer>();
+    const byHost = new Map<string, InventoryServer>();
+    for (const entry of inventory?.servers ?? []) {
+      const key = `${entry.host}|${entry.port ?? ""}`;
+      if (!byAddress.has(key)) byAddress.set(key, entry);
+      if (!byHost.has(entry.host)) byHost.set(entry.host, entry);
+    }
     return {
       server(server, backend) {
-        const inventory = context.inventory;
         if (!inventory || server.address.kind === "unix") return;
         const { host, port } = server.address;
-        if (inventoryServerAt(inventory, host, port)) return;
+        if (byAddress.has(`${host}|${port ?? ""}`)) return;
         const data = { backend: backend.name, server: server.name, address: server.address.text };
-        const sameHost = inventory.servers.find((s) => s.host === host);
+        const sameHost = byHost.get(host);
         if (sameHost) {
           context.report({
             messageId: "wrongPort",

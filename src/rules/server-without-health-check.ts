@@ -1,5 +1,5 @@
 import { defineRule } from "./rule.js";
-import { fromTemplate, isHealthChecked } from "./semantics/server-pool.js";
+import { firstPerTemplateLine, isHealthChecked, serverRole } from "./semantics/server-pool.js";
 
 /**
  * Servers without health checks in a pool of several: when one dies HAProxy keeps sending it its
@@ -7,7 +7,9 @@ import { fromTemplate, isHealthChecked } from "./semantics/server-pool.js";
  *
  * When no server of the backend is checked, one finding names the backend (the fix is one
  * `default-server check` line); when only some are, each unchecked server is reported, since
- * the gap is likely an oversight on that line.
+ * the gap is likely an oversight on that line. An unchecked backup takes no traffic while an
+ * active server is up, so it is only a note: when it is needed, it may be chosen while it is
+ * down itself.
  */
 export default defineRule({
   meta: {
@@ -20,11 +22,15 @@ export default defineRule({
         "none of the {count} servers of backend '{backend}' is health-checked: a dead server keeps receiving its share of the requests",
       serverWithoutCheck:
         "server {backend}/{server} has no health check while others in the backend do: if it dies it keeps receiving traffic",
+      backupWithoutCheck:
+        "backup server {backend}/{server} has no health check while others in the backend do: when the active servers are down, it may be chosen while it is down too",
     },
     hints: {
       noChecks:
         "Add 'default-server check' to backend '{backend}' (or 'check' to each server line) so dead servers are taken out.",
       serverWithoutCheck: "Add 'check' to the server line of '{server}'.",
+      backupWithoutCheck:
+        "Add 'check' to the server line of '{server}' so HAProxy passes over it when it is down.",
     },
   },
   create(context) {
@@ -44,16 +50,13 @@ export default defineRule({
           return;
         }
         // The servers of one server-template line share a line: one finding for the line.
-        const reportedLines = new Set<unknown>();
-        for (const server of unchecked) {
-          if (fromTemplate(server)) {
-            if (reportedLines.has(server.directive)) continue;
-            reportedLines.add(server.directive);
-          }
+        for (const server of unchecked.filter(firstPerTemplateLine())) {
+          const backup = serverRole(server) === "backup";
           context.report({
-            messageId: "serverWithoutCheck",
+            messageId: backup ? "backupWithoutCheck" : "serverWithoutCheck",
             data: { backend: backend.name, server: server.name },
             span: server.nameSpan,
+            ...(backup ? { severity: "info" as const } : {}),
           });
         }
       },

@@ -1,13 +1,20 @@
 import { readCondition } from "../haproxy/parse/acl-line.js";
 import { Diagnostics } from "../haproxy/parse/diagnostics.js";
-import type { Acl, AclTest, Condition, ConditionTerm } from "../model/condition.js";
+import type { Condition } from "../model/condition.js";
 import type { Config } from "../model/config.js";
 import type { Directive } from "../model/directive.js";
 import type { Proxy } from "../model/proxy.js";
-import type { Address } from "../model/server.js";
 import type { SourceSpan } from "../model/span.js";
 import { defineRule } from "./rule.js";
-import { aclsByName, conditionTruth } from "./semantics/condition-truth.js";
+import {
+  type AccessRule,
+  holdsForStranger,
+  type PageRequests,
+  pageRequests,
+  stopsStranger,
+} from "./semantics/client-access.js";
+import { aclsByName } from "./semantics/condition-truth.js";
+import { isLocalAddress } from "./semantics/server-pool.js";
 
 /** HAProxy's stats URI when `stats enable` is given without `stats uri`. */
 const DEFAULT_URI = "/haproxy?stats";
@@ -29,46 +36,20 @@ const STATS_KEYWORDS = new Set([
   "uri",
 ]);
 
-/** Fetches that tell who the client is: its address, its credentials or its certificate. */
-const CLIENT_FETCHES = new Set([
-  "src",
-  "http_auth",
-  "http_auth_group",
-  "http_auth_bearer",
-  "ssl_c_used",
-  "ssl_c_verify",
-  "ssl_fc_has_crt",
-]);
-
-/** Predefined ACLs that test the client's address. */
-const CLIENT_ACLS = new Set(["LOCALHOST"]);
-
-/** Actions that stop a request or connection. */
-const BLOCKING_ACTIONS = new Set(["deny", "reject", "tarpit", "silent-drop"]);
-
 /** The stats page as one proxy serves it. */
 interface StatsView {
   uri: string;
   /** The line that switches the page on. */
   span: SourceSpan;
-  /** `stats auth`, or `stats http-request auth|deny`. */
-  guarded: boolean;
+  /** `stats auth` applies: credentials are required for every request to the page. */
+  credentials: boolean;
+  /** The `stats http-request` lines that apply, in order. */
+  statsRules: AccessRule[];
   admin?: Directive;
   /** The defaults section it comes from, when the proxy has no `stats` line of its own. */
   inheritedFrom?: string;
   /** Own `stats` lines dropped the defaults' `stats auth`. */
   lostDefaultsAuth?: boolean;
-}
-
-function isClientTest(test: AclTest): boolean {
-  return CLIENT_FETCHES.has(test.fetch);
-}
-
-function isClientTerm(term: ConditionTerm, acls: Map<string, Acl[]>): boolean {
-  if (term.kind === "inline") return isClientTest(term.test);
-  const lines = acls.get(term.name);
-  if (!lines) return CLIENT_ACLS.has(term.name);
-  return lines.every(isClientTest);
 }
 
 /** The condition after `if`/`unless` on a line, if any. */
@@ -77,50 +58,40 @@ function conditionOf(d: Directive): Condition | undefined {
   return at < 0 ? undefined : readCondition(d.args.slice(at), new Diagnostics());
 }
 
-/**
- * True when a condition only holds for chosen clients: with `if`, every alternative requires a
- * client test (address, credentials, certificate); with `unless`, some alternative is made only
- * of negated client tests (`unless !LOCALHOST`).
- */
-function limitsClients(condition: Condition, acls: Map<string, Acl[]>): boolean {
-  if (condition.polarity === "if")
-    return condition.alternatives.every((terms) => terms.some((t) => !t.negated && isClientTerm(t, acls)));
-  return condition.alternatives.some((terms) => terms.every((t) => t.negated && isClientTerm(t, acls)));
+/** An access rule read from a line whose action is the word at `actionAt`. */
+function accessRule(d: Directive, actionAt: number): AccessRule {
+  const rule: AccessRule = { action: d.args[actionAt]?.text ?? "" };
+  const condition = conditionOf(d);
+  if (condition) rule.condition = condition;
+  return rule;
 }
 
-/** True when the condition mentions the client's address, credentials or certificate at all. */
-function mentionsClient(condition: Condition, acls: Map<string, Acl[]>): boolean {
-  return condition.alternatives.some((terms) => terms.some((t) => isClientTerm(t, acls)));
-}
+/** The `tcp-request` rule lists, by the word after `tcp-request`. */
+const TCP_REQUEST_LISTS = new Set(["connection", "session", "content"]);
 
 /**
- * True when the proxy guards access by itself: `http-request auth`, or a deny/reject rule that
- * looks at who the client is (`http-request deny unless { src 10.0.0.0/8 }`).
+ * The proxy's own access rule lists (`tcp-request connection`, `session` and `content`, and
+ * `http-request`), each in line order. A request has to pass every one of them.
  */
-function guardedByProxyRules(proxy: Proxy, acls: Map<string, Acl[]>): boolean {
-  return proxy.directives.some((d) => {
-    const action = d.args[0]?.text ?? "";
-    if (d.keyword === "http-request" && action === "auth") return true;
-    const blocking =
-      (d.keyword === "http-request" && BLOCKING_ACTIONS.has(action)) ||
-      (d.keyword === "tcp-request" && BLOCKING_ACTIONS.has(d.args[1]?.text ?? ""));
-    if (!blocking) return false;
-    const condition = conditionOf(d);
-    return condition !== undefined && mentionsClient(condition, acls);
-  });
-}
-
-function isLocal(address: Address): boolean {
-  if (address.kind === "unix" || address.kind === "abstract" || address.kind === "other") return true;
-  if (address.kind === "ipv4") return address.host.startsWith("127.");
-  if (address.kind === "ipv6") return address.host === "::1";
-  return address.host.toLowerCase() === "localhost";
+function accessLists(proxy: Proxy): AccessRule[][] {
+  const lists = new Map<string, AccessRule[]>();
+  const add = (list: string, rule: AccessRule) => {
+    const rules = lists.get(list);
+    if (rules) rules.push(rule);
+    else lists.set(list, [rule]);
+  };
+  for (const d of proxy.directives) {
+    if (d.keyword === "http-request") add("http", accessRule(d, 0));
+    else if (d.keyword === "tcp-request" && TCP_REQUEST_LISTS.has(d.args[0]?.text ?? ""))
+      add(`tcp ${d.args[0]?.text}`, accessRule(d, 1));
+  }
+  return [...lists.values()];
 }
 
 /** True when every listening address of the proxy is on this machine only. */
 function listensLocallyOnly(proxy: Proxy): boolean {
   const addresses = proxy.binds.flatMap((b) => b.addresses);
-  return addresses.length > 0 && addresses.every(isLocal);
+  return addresses.length > 0 && addresses.every(isLocalAddress);
 }
 
 /** The defaults section a proxy inherits from: the last one of that name declared before it. */
@@ -132,6 +103,13 @@ function inheritedDefaults(proxy: Proxy, config: Config): Proxy | undefined {
     const [dFile, dLine] = order(d);
     return d.name === proxy.inheritsFrom && (dFile < file || (dFile === file && dLine < line));
   });
+}
+
+/** The `stats http-request` lines among `lines`, as access rules. */
+function statsRulesOf(lines: readonly Directive[]): AccessRule[] {
+  return lines
+    .filter((d) => d.keyword === "stats" && d.args[0]?.text === "http-request")
+    .map((d) => accessRule(d, 1));
 }
 
 /**
@@ -147,10 +125,14 @@ function statsView(proxy: Proxy, config: Config): StatsView | undefined {
     if (!stats.enabled?.value && !stats.uri) return undefined;
     const on = stats.uri ?? stats.enabled;
     if (!on?.span) return undefined;
+    const source = inheritedDefaults(proxy, config);
     return {
       uri: stats.uri?.value ?? DEFAULT_URI,
       span: on.span,
-      guarded: stats.auth.length > 0 || stats.httpRequestAuth.length > 0,
+      // Without the defaults section at hand, its `stats http-request auth` lines are taken at
+      // their word.
+      credentials: stats.auth.length > 0 || (!source && stats.httpRequestAuth.length > 0),
+      statsRules: source ? statsRulesOf(source.directives) : [],
       inheritedFrom: on.via ?? "",
     };
   }
@@ -159,16 +141,13 @@ function statsView(proxy: Proxy, config: Config): StatsView | undefined {
   const view: StatsView = {
     uri: uriLine?.args[1]?.text ?? DEFAULT_URI,
     span: (uriLine ?? own.find((d) => sub(d) === "enable") ?? (own[0] as Directive)).span,
-    guarded: own.some(
-      (d) =>
-        sub(d) === "auth" ||
-        (sub(d) === "http-request" && (d.args[1]?.text === "auth" || d.args[1]?.text === "deny")),
-    ),
+    credentials: own.some((d) => sub(d) === "auth"),
+    statsRules: statsRulesOf(own),
   };
   const admin = own.find((d) => sub(d) === "admin");
   if (admin) view.admin = admin;
   // Credentials written in the defaults section no longer apply to this proxy.
-  if (!view.guarded && (inheritedDefaults(proxy, config)?.stats.auth.length ?? 0) > 0)
+  if (!view.credentials && (inheritedDefaults(proxy, config)?.stats.auth.length ?? 0) > 0)
     view.lostDefaultsAuth = true;
   return view;
 }
@@ -210,12 +189,20 @@ export default defineRule({
     // A backend's stats page is reached through the frontends that route to it: their access
     // rules and listening addresses count for it too. Computed once, on first need.
     let frontendsOf: Map<string, Set<Proxy>> | undefined;
-    const guardedFrontends = new Map<Proxy, boolean>();
-    const isGuarded = (proxy: Proxy) => {
-      let guarded = guardedFrontends.get(proxy);
+    const guardedByProxy = new Map<Proxy, { lists: AccessRule[][]; byPage: Map<string, boolean> }>();
+    /** True when the proxy's own access rules stop every stranger asking for the page. */
+    const isGuarded = (proxy: Proxy, page: PageRequests) => {
+      let cached = guardedByProxy.get(proxy);
+      if (!cached) {
+        cached = { lists: accessLists(proxy), byPage: new Map() };
+        guardedByProxy.set(proxy, cached);
+      }
+      const key = `${page.exact ? "=" : "^"}${page.path}`;
+      let guarded = cached.byPage.get(key);
       if (guarded === undefined) {
-        guarded = guardedByProxyRules(proxy, aclsByName(proxy));
-        guardedFrontends.set(proxy, guarded);
+        const acls = aclsByName(proxy);
+        guarded = cached.lists.some((rules) => stopsStranger(rules, acls, page));
+        cached.byPage.set(key, guarded);
       }
       return guarded;
     };
@@ -237,22 +224,26 @@ export default defineRule({
       // distribution's stock configuration inherit its 'mode http'.
       if (proxy.mode.value !== "http" && proxy.mode.origin !== "builtin") return;
       const view = statsView(proxy, context.config);
-      if (!view || view.guarded) return;
-      if (isGuarded(proxy)) return;
+      if (!view || view.credentials) return;
+      const page = pageRequests(view.uri);
+      const acls = aclsByName(proxy);
+      // Each rule list is a gate of its own: an `allow` in the proxy's http-request lines does not
+      // skip `stats auth` or `stats http-request` (checked on 2.6.12), so a stranger stopped by
+      // any list never sees the page.
+      if (stopsStranger(view.statsRules, acls, page) || isGuarded(proxy, page)) return;
       let local = listensLocallyOnly(proxy);
       if (proxy.kind === "backend") {
         // With dynamic use_backend rules, any frontend may lead here: judge the backend alone.
         const fronts = context.index.hasDynamicRoutes ? [] : reachedThrough(proxy);
-        if (fronts.length > 0 && fronts.every(isGuarded)) return;
+        if (fronts.length > 0 && fronts.every((front) => isGuarded(front, page))) return;
         local = fronts.length > 0 && fronts.every(listensLocallyOnly);
       }
 
-      const acls = aclsByName(proxy);
+      // `stats admin` counts for everyone unless its condition leaves strangers out.
       const adminCondition = view.admin && conditionOf(view.admin);
       const adminForAll =
         view.admin !== undefined &&
-        (adminCondition === undefined ||
-          (conditionTruth(adminCondition, acls) !== "never" && !limitsClients(adminCondition, acls)));
+        (adminCondition === undefined || holdsForStranger(adminCondition, acls, page) !== "no");
       if (view.admin && adminForAll) {
         context.report({
           messageId: "adminWithoutAuth",

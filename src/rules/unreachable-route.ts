@@ -1,6 +1,7 @@
-import type { Acl, AclTest, Condition, ConditionTerm } from "../model/condition.js";
+import type { Acl, Condition, ConditionTerm } from "../model/condition.js";
 import type { Route } from "../model/proxy.js";
 import { defineRule } from "./rule.js";
+import { deterministicTerm, termKey } from "./semantics/condition-keys.js";
 import { aclsByName, conditionTruth } from "./semantics/condition-truth.js";
 
 /**
@@ -103,7 +104,7 @@ function lowerWhenSameBackend(route: Route, shadows: Route[]): { severity?: "inf
  */
 function normalize(condition: Condition, acls: Map<string, Acl[]>): string[][] | undefined {
   const terms = condition.alternatives.flat();
-  if (!terms.every((t) => deterministic(t, acls))) return undefined;
+  if (!terms.every((t) => deterministicTerm(t, acls))) return undefined;
   let alternatives: string[][];
   if (condition.polarity === "if") {
     alternatives = condition.alternatives.map((alt) => alt.map((t) => termKey(t, false)));
@@ -117,41 +118,6 @@ function normalize(condition: Condition, acls: Map<string, Acl[]>): string[][] |
     return undefined;
   }
   return alternatives.map((alt) => [...new Set(alt)].sort());
-}
-
-function termKey(term: ConditionTerm, flip: boolean): string {
-  const negated = term.negated !== flip;
-  const body =
-    term.kind === "named"
-      ? term.name
-      : `{${[
-          term.test.expression,
-          ...term.test.flags,
-          term.test.matchMethod ?? "",
-          ...term.test.patternFiles,
-          "--",
-          ...term.test.patterns.map((p) => p.text),
-        ].join("\u0001")}}`;
-  return `${negated ? "!" : ""}${body}`;
-}
-
-/** Fetches whose result can differ between two evaluations for the same request. */
-function volatileTest(test: AclTest): boolean {
-  const f = test.fetch;
-  return (
-    f === "rand" ||
-    f === "wait_end" ||
-    f.endsWith("date") ||
-    f.startsWith("lua.") ||
-    /(inc|clr)_gpc/.test(f) ||
-    test.converters.some((c) => /^(sc_)?(inc|clr)_gpc|^lua\./.test(c))
-  );
-}
-
-function deterministic(term: ConditionTerm, acls: Map<string, Acl[]>): boolean {
-  if (term.kind === "inline") return !volatileTest(term.test);
-  if (term.name === "WAIT_END") return false;
-  return !(acls.get(term.name) ?? []).some(volatileTest);
 }
 
 /**

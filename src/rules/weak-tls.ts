@@ -106,8 +106,9 @@ function itemSpan(word: Word, item: CipherItem): SourceSpan {
 
 /**
  * Explicit TLS settings that let weak ciphers or old protocol versions in: RC4, DES and 3DES,
- * MD5, export-grade or unencrypted suites, anonymous suites, or SSLv3 to TLS 1.1. HAProxy 2.6
- * already refuses anything below TLS 1.2 by default, so only settings that were written count.
+ * MD5, export-grade or unencrypted suites, anonymous suites, or SSLv3 to TLS 1.1. Only settings
+ * that were written count: on bind lines HAProxy 2.6 refuses anything below TLS 1.2 by default,
+ * and server lines follow the TLS library's defaults.
  */
 export default defineRule({
   meta: {
@@ -140,9 +141,10 @@ export default defineRule({
       exportCipher: "Remove '{item}' from the cipher list, or add '!EXPORT'.",
       nullCipher: "Remove '{item}' from the cipher list, or add '!eNULL'.",
       anonymousCipher: "Add '!aNULL' to the cipher list (after '{item}' if you keep it).",
-      oldMinVersion: "Write 'ssl-min-ver TLSv1.2' (HAProxy 2.6's default), or remove the setting.",
+      oldMinVersion:
+        "Write 'ssl-min-ver TLSv1.2' instead (on bind lines, that is also HAProxy 2.6's default).",
       oldMaxVersion: "Remove 'ssl-max-ver {version}', or raise it to TLSv1.3.",
-      forcedOldVersion: "Remove '{option}'; write 'ssl-min-ver TLSv1.2' if you want to pin the minimum.",
+      forcedOldVersion: "Replace '{option}' with 'ssl-min-ver TLSv1.2'.",
     },
   },
   create(context) {

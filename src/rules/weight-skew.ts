@@ -3,23 +3,28 @@ import { defineRule } from "./rule.js";
 import { serverRole } from "./semantics/server-pool.js";
 
 /**
- * Server weights so far apart that one server takes nearly all the traffic: the pool looks
+ * Server weights so far apart that one server takes most of the traffic: the pool looks
  * redundant but the light servers idle while the heavy one saturates. This is how `weight 100`
- * typed for `weight 10` sends 99% of the requests to one machine.
+ * typed on one server of two, the other left at the default weight 1, sends 99% of the requests
+ * to one machine.
+ *
+ * A ratio alone is not enough: four servers at weight 100 next to a canary at weight 5 differ
+ * twentyfold, yet each heavy server takes under a quarter of the traffic, which is the canary
+ * set-up working as meant. So the heaviest server must also take more than a set share.
  */
 export default defineRule({
   meta: {
     id: "weight-skew",
     severity: "warning",
     description:
-      "The weights of a backend's active servers differ by more than a set ratio, so one server takes almost all the traffic.",
+      "The weights of a backend's active servers are so far apart that one server takes most of the traffic.",
     messages: {
       weightSkew:
         "server {backend}/{server} has weight {weight}, {times} times the weight of '{lightest}' ({minWeight}): under roundrobin it takes {share}% of the traffic",
     },
     hints: {
       weightSkew:
-        "Set weights in proportion to what each server can carry (equal servers: equal weights); for a canary, give the new server a small weight and the others equal ones.",
+        "Set weights in proportion to what each server can carry (equal servers: equal weights); if '{lightest}' is a canary, the share is intended until it is promoted.",
     },
     options: {
       ratio: {
@@ -27,10 +32,16 @@ export default defineRule({
         description:
           "Report when the heaviest active server's weight exceeds this many times the lightest's.",
       },
+      share: {
+        default: 50,
+        description:
+          "Report only when the heaviest active server also takes more than this percentage of the traffic under roundrobin.",
+      },
     },
   },
   create(context) {
     const ratio = Number(context.options.ratio);
+    const minShare = Number(context.options.share) / 100;
     return {
       backend(backend) {
         // `balance first` fills servers in order and ignores weights.
@@ -48,7 +59,7 @@ export default defineRule({
         }
         const max = heaviest.settings.weight.value;
         const min = lightest.settings.weight.value;
-        if (max <= min * ratio) return;
+        if (max <= min * ratio || max <= sum * minShare) return;
         context.report({
           messageId: "weightSkew",
           data: {

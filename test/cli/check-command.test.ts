@@ -90,7 +90,7 @@ describe("lbguard check", () => {
       expect.objectContaining({
         ruleId: "undefined-backend",
         messageId: "undefinedBackend",
-        data: { frontend: "www", backend: "webb" },
+        data: { kind: "frontend", frontend: "www", backend: "webb" },
         severity: "error",
         source: "lbguard",
         span: expect.objectContaining({ line: 17, column: 21, endLine: 17, endColumn: 25 }),

@@ -1,3 +1,4 @@
+import type { Directive } from "../../model/directive.js";
 import type { Proxy } from "../../model/proxy.js";
 import type { Address, Server } from "../../model/server.js";
 import type { Severity } from "../../model/severity.js";
@@ -30,12 +31,33 @@ export function fromTemplate(server: Server): boolean {
   return server.directive.keyword === "server-template";
 }
 
-/** True for addresses on the load balancer itself: loopback IPs, `localhost`, unix sockets. */
+/**
+ * Returns a filter that lets every ordinary server through but only the first server of each
+ * `server-template` line, so that a rule reports a template once, at its line. Make one filter
+ * per rule run (or per backend) and call it on servers in order.
+ */
+export function firstPerTemplateLine(): (server: Server) => boolean {
+  const seen = new Set<Directive>();
+  return (server) => {
+    if (!fromTemplate(server)) return true;
+    if (seen.has(server.directive)) return false;
+    seen.add(server.directive);
+    return true;
+  };
+}
+
+/**
+ * True for addresses on the load balancer itself, whoever uses them (servers, binds, stats
+ * sockets): loopback IPs (IPv4-mapped ones included), `localhost`, unix and abstract sockets, and
+ * `sockpair@` socket pairs. Other addresses, `fd@` inherited sockets among them, may face the
+ * network.
+ */
 export function isLocalAddress(address: Address): boolean {
   if (address.kind === "unix" || address.kind === "abstract") return true;
+  if (address.kind === "other") return address.text.startsWith("sockpair@");
   const host = address.host.toLowerCase();
   if (address.kind === "ipv4") return host.startsWith("127.");
-  if (address.kind === "ipv6") return host === "::1";
+  if (address.kind === "ipv6") return host === "::1" || host.startsWith("::ffff:127.");
   return host === "localhost" || host.endsWith(".localhost") || host === "localhost.localdomain";
 }
 
