@@ -22,12 +22,3 @@ export interface Inventory {
   file: string;
   servers: InventoryServer[];
 }
-
-/** Finds the inventory entry at `host:port`, if any. */
-export function inventoryServerAt(
-  inventory: Inventory,
-  host: string,
-  port: number | undefined,
-): InventoryServer | undefined {
-  return inventory.servers.find((s) => s.host === host && s.port === port);
-}

@@ -3,6 +3,7 @@ import type { Proxy } from "../model/proxy.js";
 import type { Server } from "../model/server.js";
 import type { Severity } from "../model/severity.js";
 import { defineRule } from "./rule.js";
+import { HASH_ALGORITHMS } from "./semantics/hash-balancing.js";
 import { selfAnswer, servesOwnPage } from "./semantics/self-answering.js";
 import { lowered, receivesOwnTraffic, serverRole } from "./semantics/server-pool.js";
 
@@ -41,7 +42,6 @@ function customizes503(proxy: Proxy, config: Config): boolean {
 }
 
 /** Hash algorithms; with map-based hashing they are static, like static-rr. */
-const HASHING = new Set(["source", "uri", "url_param", "hdr", "rdp-cookie", "hash"]);
 
 /**
  * True when servers can be added to the backend while HAProxy runs: `add server` needs a stats
@@ -52,7 +52,7 @@ function acceptsRuntimeServers(backend: Proxy, config: Config): boolean {
   if (!config.global.statsSockets.some((s) => s.level === "admin")) return false;
   const algorithm = backend.balance.value.algorithm;
   if (algorithm === "static-rr") return false;
-  return !HASHING.has(algorithm) || backend.hashType.value.method === "consistent";
+  return !HASH_ALGORITHMS.has(algorithm) || backend.hashType.value.method === "consistent";
 }
 
 /** Why none of `servers` can take traffic, in the operator's words. */

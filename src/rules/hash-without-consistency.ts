@@ -1,9 +1,9 @@
 import type { Proxy } from "../model/proxy.js";
 import type { SourceSpan } from "../model/span.js";
 import { defineRule } from "./rule.js";
+import { HASH_ALGORITHMS } from "./semantics/hash-balancing.js";
 
 /** Algorithms that pick a server by hashing something of the request or client. */
-const HASHING = new Set(["source", "uri", "url_param", "hdr", "rdp-cookie", "hash"]);
 
 /** Algorithms that need HTTP; HAProxy falls back to round robin for them in tcp mode. */
 const HTTP_ONLY = new Set(["uri", "url_param", "hdr"]);
@@ -17,7 +17,7 @@ interface Verdict {
 function verdictOf(backend: Proxy): Verdict | undefined {
   const balance = backend.balance;
   const algorithm = balance.value.algorithm;
-  if (!HASHING.has(algorithm) || !balance.span || backend.servers.length < 2) return undefined;
+  if (!HASH_ALGORITHMS.has(algorithm) || !balance.span || backend.servers.length < 2) return undefined;
   if (HTTP_ONLY.has(algorithm) && backend.mode.value !== "http") return undefined;
   const consistent = backend.hashType.value.method === "consistent";
   if (consistent && (backend.hashBalanceFactor?.value ?? 0) > 0) return undefined;

@@ -1,4 +1,4 @@
-import type { Proxy } from "../model/proxy.js";
+import { isBackend, isFrontend, type Proxy } from "../model/proxy.js";
 import { defineRule } from "./rule.js";
 
 /**
@@ -28,10 +28,10 @@ export default defineRule({
       if (mode !== "http" && mode !== "tcp") return;
       const set = (name: string) => (proxy.timeouts[name]?.value ?? 0) > 0;
       const missing: string[] = [];
-      if ((proxy.kind === "frontend" || proxy.kind === "listen") && !set("client")) missing.push("client");
+      if (isFrontend(proxy) && !set("client")) missing.push("client");
       // Like HAProxy, judge the backend side only when there are servers to connect to; in tcp
       // mode 'timeout tunnel' stands in for 'timeout server'.
-      if ((proxy.kind === "backend" || proxy.kind === "listen") && proxy.servers.length > 0) {
+      if (isBackend(proxy) && proxy.servers.length > 0) {
         if (!set("connect")) missing.push("connect");
         if (!set("server") && (mode === "http" || !set("tunnel"))) missing.push("server");
       }

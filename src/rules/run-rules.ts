@@ -1,6 +1,7 @@
 import type { Inventory } from "../inventory/inventory.js";
 import type { Config } from "../model/config.js";
 import type { Finding } from "../model/finding.js";
+import { isBackend, isFrontend } from "../model/proxy.js";
 import type { Severity } from "../model/severity.js";
 import { indexConfig } from "./config-index.js";
 import { RULES } from "./index.js";
@@ -73,8 +74,8 @@ export function runRules(config: Config, options: RunOptions = {}): Finding[] {
   each("global", (fn) => fn(config.global));
   for (const section of config.defaults) each("defaults", (fn) => fn(section));
   for (const proxy of config.proxies) {
-    const isFront = proxy.kind === "frontend" || proxy.kind === "listen";
-    const isBack = proxy.kind === "backend" || proxy.kind === "listen";
+    const isFront = isFrontend(proxy);
+    const isBack = isBackend(proxy);
     if (isFront) {
       each("frontend", (fn) => fn(proxy));
       for (const bind of proxy.binds) each("bind", (fn) => fn(bind, proxy));

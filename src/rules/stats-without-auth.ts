@@ -6,6 +6,7 @@ import type { Directive } from "../model/directive.js";
 import type { Proxy } from "../model/proxy.js";
 import type { SourceSpan } from "../model/span.js";
 import { defineRule } from "./rule.js";
+import { inheritedDefaults } from "./semantics/inherited-defaults.js";
 import {
   type AccessRule,
   holdsForStranger,
@@ -92,17 +93,6 @@ function accessLists(proxy: Proxy): AccessRule[][] {
 function listensLocallyOnly(proxy: Proxy): boolean {
   const addresses = proxy.binds.flatMap((b) => b.addresses);
   return addresses.length > 0 && addresses.every(isLocalAddress);
-}
-
-/** The defaults section a proxy inherits from: the last one of that name declared before it. */
-function inheritedDefaults(proxy: Proxy, config: Config): Proxy | undefined {
-  if (proxy.inheritsFrom === undefined) return undefined;
-  const order = (p: Proxy) => [config.files.indexOf(p.headerSpan.file), p.headerSpan.line] as const;
-  const [file, line] = order(proxy);
-  return config.defaults.findLast((d) => {
-    const [dFile, dLine] = order(d);
-    return d.name === proxy.inheritsFrom && (dFile < file || (dFile === file && dLine < line));
-  });
 }
 
 /** The `stats http-request` lines among `lines`, as access rules. */

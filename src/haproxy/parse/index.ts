@@ -1,7 +1,7 @@
 import type { Config, OtherSection, Resolvers, Userlist } from "../../model/config.js";
 import type { Diagnostic } from "../../model/diagnostic.js";
 import type { Directive, Word } from "../../model/directive.js";
-import type { Proxy, ProxyKind, ProxySettings } from "../../model/proxy.js";
+import { isBackend, isFrontend, type Proxy, type ProxyKind, type ProxySettings } from "../../model/proxy.js";
 import type { SourceSpan } from "../../model/span.js";
 import { Diagnostics } from "./diagnostics.js";
 import { emptyGlobal, readGlobalLine } from "./global-section.js";
@@ -200,8 +200,8 @@ function assemble(
     files: files.map((f) => f.path),
     defaults,
     proxies,
-    frontends: proxies.filter((p) => p.kind === "frontend" || p.kind === "listen"),
-    backends: proxies.filter((p) => p.kind === "backend" || p.kind === "listen"),
+    frontends: proxies.filter(isFrontend),
+    backends: proxies.filter(isBackend),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Config } from "../../model/config.js";
+import { inheritedDefaults } from "./inherited-defaults.js";
 import type { Proxy } from "../../model/proxy.js";
 
 const DISABLED = new WeakMap<Proxy, boolean>();
@@ -27,16 +28,4 @@ function ownState(proxy: Proxy): boolean | undefined {
     else if (d.keyword === "enabled") state = false;
   }
   return state;
-}
-
-/** The defaults section a proxy inherits from: the last one of that name declared before it. */
-export function inheritedDefaults(proxy: Proxy, config: Config): Proxy | undefined {
-  if (proxy.inheritsFrom === undefined) return undefined;
-  const order = (p: Proxy) => [config.files.indexOf(p.headerSpan.file), p.headerSpan.line] as const;
-  const [file, line] = order(proxy);
-  return config.defaults.findLast((d) => {
-    if (d === proxy || d.name !== proxy.inheritsFrom) return false;
-    const [dFile, dLine] = order(d);
-    return dFile < file || (dFile === file && dLine < line);
-  });
 }
