@@ -1,3 +1,4 @@
+import type { Condition } from "./condition.js";
 import type { SourceSpan } from "./span.js";
 
 /** One word of a configuration line after HAProxy's quoting, escaping and variable rules. */
@@ -22,5 +23,10 @@ export interface Directive {
   words: Word[];
   /** True for `no option ...` style lines. */
   negated: boolean;
+  /**
+   * The `if`/`unless` condition of a rule line (`http-request`, `tcp-request`, `redirect`, ...),
+   * read once by the parser; absent when the line has none or it could not be read.
+   */
+  condition?: Condition;
   span: SourceSpan;
 }

@@ -1,5 +1,3 @@
-import { readCondition } from "../haproxy/parse/acl-line.js";
-import { Diagnostics } from "../haproxy/parse/diagnostics.js";
 import type { Acl, Condition, ConditionTerm } from "../model/condition.js";
 import type { Directive } from "../model/directive.js";
 import type { Proxy, Route } from "../model/proxy.js";
@@ -116,9 +114,8 @@ function* decisiveLines(frontend: Proxy): Generator<Directive> {
 
 /** The `if`/`unless` condition of a raw line: null when it has none, undefined when unreadable. */
 function lineCondition(d: Directive): Condition | null | undefined {
-  const start = d.words.findIndex((w, i) => i > 0 && (w.text === "if" || w.text === "unless"));
-  if (start < 0) return null;
-  return readCondition(d.words.slice(start), new Diagnostics());
+  if (!d.args.some((w) => w.text === "if" || w.text === "unless")) return null;
+  return d.condition;
 }
 
 /**

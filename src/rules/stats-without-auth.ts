@@ -1,5 +1,3 @@
-import { readCondition } from "../haproxy/parse/acl-line.js";
-import { Diagnostics } from "../haproxy/parse/diagnostics.js";
 import type { Condition } from "../model/condition.js";
 import type { Config } from "../model/config.js";
 import type { Directive } from "../model/directive.js";
@@ -53,10 +51,9 @@ interface StatsView {
   lostDefaultsAuth?: boolean;
 }
 
-/** The condition after `if`/`unless` on a line, if any. */
+/** The condition after `if`/`unless` on a line, if any (read by the parser). */
 function conditionOf(d: Directive): Condition | undefined {
-  const at = d.args.findIndex((w) => w.text === "if" || w.text === "unless");
-  return at < 0 ? undefined : readCondition(d.args.slice(at), new Diagnostics());
+  return d.condition;
 }
 
 /** An access rule read from a line whose action is the word at `actionAt`. */

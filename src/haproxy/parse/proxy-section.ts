@@ -15,7 +15,7 @@ import type { Located, SourceSpan } from "../../model/span.js";
 import { joinSpans } from "../../model/span.js";
 import { readAclTest, readCondition } from "./acl-line.js";
 import { readBind } from "./bind-line.js";
-import type { Diagnostics } from "./diagnostics.js";
+import { Diagnostics } from "./diagnostics.js";
 import {
   closestKeyword,
   PROXY_KEYWORDS,
@@ -129,9 +129,36 @@ export function newProxyDraft(
   };
 }
 
+/** Keywords of rule lines that may end with an `if`/`unless` condition. */
+const RULE_LINE_KEYWORDS = new Set([
+  "http-request",
+  "http-response",
+  "http-after-response",
+  "tcp-request",
+  "tcp-response",
+  "redirect",
+  "use-server",
+  "stats",
+  "force-persist",
+  "ignore-persist",
+  "monitor",
+]);
+
+/**
+ * Reads the condition of a rule line once, so that nothing downstream re-reads its words. Its
+ * syntax errors are left to `haproxy -c`, which names them better for these many line kinds.
+ */
+function attachCondition(d: Directive): void {
+  const start = d.args.findIndex((w) => w.text === "if" || w.text === "unless");
+  if (start < 0) return;
+  const condition = readCondition(d.args.slice(start), new Diagnostics());
+  if (condition) d.condition = condition;
+}
+
 /** Reads one line of a frontend, backend, listen or defaults section into `draft`. */
 export function readProxyLine(draft: ProxyDraft, d: Directive, diagnostics: Diagnostics): void {
   draft.directives.push(d);
+  if (RULE_LINE_KEYWORDS.has(d.keyword)) attachCondition(d);
   draft.span = joinSpans(draft.span, d.span);
   const here = (value: unknown, span: SourceSpan = d.span) =>
     ({ value, origin: "section", span }) as Effective<never>;
