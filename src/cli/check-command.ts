@@ -1,13 +1,10 @@
-import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { checkConfig, sortFindings } from "../check/check-config.js";
-import { expandConfigPaths, readConfigFiles, UnreadableInputError } from "../check/load-config-files.js";
 import { LbguardError } from "../errors.js";
 import { runHaproxyCheck } from "../haproxy/runtime/haproxy-check.js";
-import type { Inventory } from "../inventory/inventory.js";
 import { atLeast, SEVERITIES, type Severity } from "../model/severity.js";
-import { formatSpan } from "../model/span.js";
 import { RULES } from "../rules/index.js";
+import { loadConfigFiles, loadInventory } from "./load-inputs.js";
 import { packageVersion, readRuleDoc, whyItMatters } from "./package-files.js";
 import { renderJson } from "./render/json.js";
 import { renderSarif } from "./render/sarif.js";
@@ -80,18 +77,7 @@ export async function checkCommand(
       throw new LbguardError("LBG_UNKNOWN_RULE", { rule: id, suggestion: suggestRule(id) });
   }
 
-  let files: Awaited<ReturnType<typeof readConfigFiles>>;
-  try {
-    files = await readConfigFiles(await expandConfigPaths(positionals));
-  } catch (error) {
-    if (error instanceof UnreadableInputError)
-      throw new LbguardError(
-        "LBG_UNREADABLE_INPUT",
-        { path: error.path, reason: error.message.slice(error.path.length + 2) },
-        { cause: error },
-      );
-    throw error;
-  }
+  const files = await loadConfigFiles(positionals);
   const loaded = values.inventory ? await loadInventory(values.inventory) : undefined;
   const inventory = loaded?.inventory;
   const paths = files.map((f) => f.path);
@@ -143,25 +129,4 @@ export async function checkCommand(
     out(renderText({ findings, sources, why, color: useColor(values), haproxyNote }));
   }
   return failOn !== "never" && findings.some((f) => atLeast(f.severity, failOn as Severity)) ? 1 : 0;
-}
-
-async function loadInventory(path: string): Promise<{ inventory: Inventory; text: string }> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new LbguardError(
-      "LBG_UNREADABLE_INPUT",
-      { path, reason: (error as Error).message },
-      { cause: error },
-    );
-  }
-  // Loaded only when asked for: the YAML library is most of lbguard's start-up time.
-  const { readInventory } = await import("../inventory/read-inventory.js");
-  const { inventory, diagnostics } = readInventory(path, text);
-  if (diagnostics.length > 0) {
-    const problems = diagnostics.map((d) => `  ${formatSpan(d.span)}: ${d.message}. ${d.hint}`).join("\n");
-    throw new LbguardError("LBG_BAD_INVENTORY", { path, problems });
-  }
-  return { inventory, text };
 }

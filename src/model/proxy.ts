@@ -41,7 +41,11 @@ export interface Balance {
 /** `hash-type METHOD [FUNCTION] [MODIFIER]`. */
 export interface HashType {
   method: "map-based" | "consistent";
-  function: string;
+  /**
+   * The hash function as written; absent when the line names none. The two differ: plain
+   * `hash-type consistent` is sdbm with the avalanche, `hash-type consistent sdbm` is not.
+   */
+  function?: string;
   modifier?: string;
 }
 

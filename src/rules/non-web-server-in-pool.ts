@@ -1,4 +1,4 @@
-import type { InventoryServer } from "../inventory/inventory.js";
+import { indexInventory } from "../inventory/inventory-index.js";
 import { defineRule } from "./rule.js";
 
 /**
@@ -21,15 +21,11 @@ export default defineRule({
     needsInventory: true,
   },
   create(context) {
-    const byAddress = new Map<string, InventoryServer>();
-    for (const entry of context.inventory?.servers ?? []) {
-      const key = `${entry.host}:${entry.port ?? ""}`;
-      if (!byAddress.has(key)) byAddress.set(key, entry);
-    }
+    const index = indexInventory(context.inventory);
     return {
       server(server, backend) {
         if (backend.mode.value !== "http") return;
-        const entry = byAddress.get(`${server.address.host}:${server.address.port ?? ""}`);
+        const entry = index.at(server.address);
         if (!entry || entry.role === "web") return;
         context.report({
           messageId: "nonWebServer",

@@ -1,4 +1,4 @@
-import type { InventoryServer } from "../inventory/inventory.js";
+import { indexInventory } from "../inventory/inventory-index.js";
 import { defineRule } from "./rule.js";
 
 /**
@@ -24,22 +24,13 @@ export default defineRule({
   },
   create(context) {
     const inventory = context.inventory;
-    // Built once: the first entry at each address and on each host, as a scan in file order
-    // would find them.
-    const byAddress = new Map<string, InventoryServer>();
-    const byHost = new Map<string, InventoryServer>();
-    for (const entry of inventory?.servers ?? []) {
-      const key = `${entry.host}|${entry.port ?? ""}`;
-      if (!byAddress.has(key)) byAddress.set(key, entry);
-      if (!byHost.has(entry.host)) byHost.set(entry.host, entry);
-    }
+    const index = indexInventory(inventory);
     return {
       server(server, backend) {
         if (!inventory || server.address.kind === "unix") return;
-        const { host, port } = server.address;
-        if (byAddress.has(`${host}|${port ?? ""}`)) return;
+        if (index.at(server.address)) return;
         const data = { backend: backend.name, server: server.name, address: server.address.text };
-        const sameHost = byHost.get(host);
+        const sameHost = index.onHost(server.address.host);
         if (sameHost) {
           context.report({
             messageId: "wrongPort",

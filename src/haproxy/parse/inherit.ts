@@ -11,7 +11,7 @@ function builtinSettings(): ProxySettings {
   return {
     mode: builtin("tcp"),
     balance: builtin({ algorithm: "roundrobin", args: [] }),
-    hashType: builtin({ method: "map-based", function: "sdbm" }),
+    hashType: builtin({ method: "map-based" }),
     retries: builtin(3),
     options: {},
     optionArgs: {},

@@ -220,7 +220,9 @@ export function readProxyLine(draft: ProxyDraft, d: Directive, diagnostics: Diag
         );
         return;
       }
-      const hashType: HashType = { method, function: arg(1)?.text ?? "sdbm" };
+      const hashType: HashType = { method };
+      const hashFunction = arg(1);
+      if (hashFunction) hashType.function = hashFunction.text;
       if (arg(2)) hashType.modifier = (arg(2) as Word).text;
       own.hashType = here(hashType);
       return;

@@ -1,0 +1,186 @@
+import { indexInventory, type InventoryIndex } from "../inventory/inventory-index.js";
+import type { Inventory } from "../inventory/inventory.js";
+import type { Config } from "../model/config.js";
+import type { Proxy } from "../model/proxy.js";
+import { createBalancer } from "./balance/index.js";
+import { predictCapacity } from "./capacity.js";
+import { play } from "./engine.js";
+import { buildPool, type Pool } from "./pool.js";
+import { routeFrontend } from "./route.js";
+import { resolveTraffic } from "./traffic.js";
+import type {
+  BackendPrediction,
+  RequestClass,
+  ServerPrediction,
+  SimRequest,
+  SimulationResult,
+  Traffic,
+  TrafficInput,
+} from "./types.js";
+
+/** Options that trade completeness for speed. */
+export interface SimulateOptions {
+  /** Also predict every single-server failure (default true). */
+  failures?: boolean;
+}
+
+/**
+ * Predicts, for one configuration and one traffic description, the share and rate of requests
+ * every frontend, backend and server receives, and which servers exceed their inventory
+ * capacity now and after any one server fails. Pure and deterministic: the same inputs always
+ * give the same numbers.
+ */
+export function simulate(
+  config: Config,
+  input: TrafficInput,
+  inventory?: Inventory,
+  options: SimulateOptions = {},
+): SimulationResult {
+  const traffic = resolveTraffic(input, config);
+  const routed = config.frontends.map((f) => routeFrontend(f, traffic));
+  const mixes = backendMixes(routed);
+  const index = indexInventory(inventory);
+  const backends = config.backends.map((b) =>
+    predictBackend(b, traffic, mixes.get(b.name), index, new Set(traffic.down)),
+  );
+  const frontends = routed;
+  const result: SimulationResult = { traffic, frontends, backends, capacity: { now: [], nMinus1: [] } };
+  result.capacity = predictCapacity(
+    result,
+    (down) =>
+      config.backends
+        .filter((b) => b.servers.some((s) => down.has(`${b.name}/${s.name}`)))
+        .map((b) =>
+          predictBackend(b, traffic, mixes.get(b.name), index, new Set([...traffic.down, ...down])),
+        ),
+    options.failures ?? true,
+  );
+  return result;
+}
+
+/** The requests reaching one backend: rate and mix, summed over the frontends that route there. */
+interface BackendMix {
+  rps: number;
+  classes: { request: RequestClass; rps: number }[];
+}
+
+function backendMixes(frontends: ReturnType<typeof routeFrontend>[]): Map<string, BackendMix> {
+  const mixes = new Map<string, BackendMix>();
+  for (const f of frontends) {
+    for (const route of f.routes) {
+      if (route.backend === undefined || route.undetermined) continue;
+      const mix = mixes.get(route.backend) ?? { rps: 0, classes: [] };
+      mix.rps += route.rps;
+      mix.classes.push({ request: route.request, rps: route.rps });
+      mixes.set(route.backend, mix);
+    }
+  }
+  return mixes;
+}
+
+/**
+ * Plays the backend's share of the traffic through its algorithm. A backend no traffic reaches
+ * still gets shares (by weight), so a reviewer sees what a weight change would do.
+ */
+export function predictBackend(
+  backend: Proxy,
+  traffic: Traffic,
+  mix: BackendMix | undefined,
+  inventory: InventoryIndex,
+  down: ReadonlySet<string>,
+): BackendPrediction {
+  const pool = buildPool(backend, down);
+  const notes: string[] = [];
+  const rps = mix?.rps ?? 0;
+  let shares: Float64Array;
+  let unservedShare = 0;
+  if (pool.inService.length === 0) {
+    shares = new Float64Array(pool.servers.length);
+    unservedShare = 1;
+    notes.push("no usable server: every request gets a 503");
+  } else if (rps > 0 && mix) {
+    const { balancer, note } = createBalancer(pool, traffic.seed);
+    if (note) notes.push(note);
+    const requestAt = requestStream(mix, traffic);
+    const result = play(pool, balancer, traffic.samples, requestAt, { concurrency: traffic.concurrency });
+    shares = result.counts.map((c) => c / traffic.samples);
+    unservedShare = result.unserved / traffic.samples;
+  } else {
+    shares = shareByWeight(pool);
+    notes.push("no traffic reaches this backend under the request mix: shares are by weight");
+  }
+  const servers = pool.servers.map((s): ServerPrediction => {
+    const share = shares[s.index] ?? 0;
+    const address = s.server.address;
+    const prediction: ServerPrediction = {
+      name: s.name,
+      address: address.text,
+      state: s.state,
+      weight: s.weight,
+      share,
+      rps: share * rps,
+    };
+    const entry = inventory.at(address);
+    if (entry) {
+      prediction.inventoryName = entry.name;
+      prediction.role = entry.role;
+      if (entry.capacityRps !== undefined) {
+        prediction.capacityRps = entry.capacityRps;
+        prediction.utilisation = prediction.rps / entry.capacityRps;
+      }
+    }
+    return prediction;
+  });
+  return {
+    name: backend.name,
+    algorithm: backend.balance.value.algorithm,
+    rps,
+    servers,
+    unservedShare,
+    notes,
+  };
+}
+
+/** Shares proportional to weight among the servers in service (`first`: the lowest id takes all). */
+function shareByWeight(pool: Pool): Float64Array {
+  const shares = new Float64Array(pool.servers.length);
+  if (pool.backend.balance.value.algorithm === "first") {
+    const lowest = [...pool.inService].sort((a, b) => a.id - b.id)[0];
+    if (lowest) shares[lowest.index] = 1;
+    return shares;
+  }
+  const total = pool.inService.reduce((sum, s) => sum + s.weight, 0);
+  for (const s of pool.inService) shares[s.index] = total > 0 ? s.weight / total : 0;
+  return shares;
+}
+
+/**
+ * The k-th request reaching a backend: request classes interleave in proportion to their rates
+ * (smooth weighted round robin, so every prefix of the stream has the right mix) and clients
+ * take turns, so each client sends the same number of requests.
+ */
+function requestStream(mix: BackendMix, traffic: Traffic): (k: number) => SimRequest {
+  const classes = mix.classes.filter((c) => c.rps > 0);
+  const requests = classes.map(({ request }): Omit<SimRequest, "client"> => {
+    const r: Omit<SimRequest, "client"> = {
+      method: request.method,
+      path: request.path,
+      headers: request.headers ?? {},
+    };
+    if (request.query !== undefined) r.query = request.query;
+    if (request.host !== undefined) r.host = request.host;
+    return r;
+  });
+  const total = classes.reduce((sum, c) => sum + c.rps, 0);
+  const credit = classes.map(() => 0);
+  const clients = traffic.clients;
+  return (k) => {
+    let best = 0;
+    for (let i = 0; i < classes.length; i++) {
+      credit[i]! += classes[i]!.rps;
+      if (credit[i]! > credit[best]!) best = i;
+    }
+    credit[best]! -= total;
+    return { ...requests[best]!, client: clients[k % clients.length]! };
+  };
+}

@@ -1,0 +1,93 @@
+import type { Config } from "../model/config.js";
+import { isFrontend } from "../model/proxy.js";
+import { HAPROXY_RANDOM_SEED, xorshift32 } from "./statistical-random.js";
+import type { RequestClass, Traffic, TrafficInput } from "./types.js";
+
+/** Defaults the simulator assumes when the traffic description leaves them out. */
+export const TRAFFIC_DEFAULTS = {
+  rps: 100,
+  clients: 1000,
+  concurrency: 1,
+  latencyMs: 0,
+  samples: 20_000,
+  request: { method: "GET", path: "/", weight: 1 } satisfies RequestClass,
+} as const;
+
+/**
+ * Fills in every value the caller left out and says so in `assumptions`, so a prediction never
+ * rests on a silent guess.
+ */
+export function resolveTraffic(input: TrafficInput, config: Config): Traffic {
+  const assumptions: string[] = [];
+  const listening = config.frontends.filter((p) => isFrontend(p) && p.binds.length > 0);
+  const frontendRps: Record<string, number> = {};
+  if (input.frontendRps && Object.keys(input.frontendRps).length > 0) {
+    Object.assign(frontendRps, input.frontendRps);
+  } else {
+    const first = listening[0] ?? config.frontends[0];
+    if (first) {
+      const rps = input.rps ?? TRAFFIC_DEFAULTS.rps;
+      frontendRps[first.name] = rps;
+      if (input.rps === undefined)
+        assumptions.push(`${rps} req/s (no rate given) on frontend '${first.name}'`);
+      const others = config.frontends.filter((p) => p !== first).map((p) => `'${p.name}'`);
+      if (others.length > 0) assumptions.push(`no traffic on the other frontends (${others.join(", ")})`);
+    }
+  }
+
+  let requests = input.requests?.filter((r) => r.weight > 0) ?? [];
+  if (requests.length === 0) {
+    requests = [{ ...TRAFFIC_DEFAULTS.request }];
+    assumptions.push("every request is GET / (no request mix given)");
+  }
+  if (requests.some((r) => r.host === undefined)) {
+    assumptions.push("the Host header is unknown: rules that test it give undetermined shares");
+  }
+
+  const seed = input.seed ?? HAPROXY_RANDOM_SEED;
+  let clients: string[];
+  if (Array.isArray(input.clients) && input.clients.length > 0) clients = [...input.clients];
+  else {
+    const count =
+      typeof input.clients === "number" && input.clients > 0 ? input.clients : TRAFFIC_DEFAULTS.clients;
+    if (input.clients === undefined)
+      assumptions.push(`${count} distinct client addresses (no client population given)`);
+    clients = clientAddresses(count, seed);
+  }
+
+  const concurrency = Math.max(1, Math.floor(input.concurrency ?? TRAFFIC_DEFAULTS.concurrency));
+  const latencyMs = input.latencyMs ?? TRAFFIC_DEFAULTS.latencyMs;
+  if (input.concurrency === undefined) {
+    assumptions.push(
+      "requests never overlap (no concurrency given): leastconn rotates and maxconn never binds",
+    );
+  }
+  return {
+    frontendRps,
+    requests,
+    clients,
+    concurrency,
+    latencyMs,
+    down: [...(input.down ?? [])],
+    seed,
+    samples: Math.max(1, Math.floor(input.samples ?? TRAFFIC_DEFAULTS.samples)),
+    assumptions,
+  };
+}
+
+/**
+ * Distinct client addresses spread over 10.0.0.0/8, drawn from the seed: hashing by source
+ * sees a realistic spread, and the same seed always gives the same clients.
+ */
+export function clientAddresses(count: number, seed: number): string[] {
+  const next = xorshift32(seed ^ 0x5bd1e995);
+  const seen = new Set<number>();
+  const out: string[] = [];
+  while (out.length < count && seen.size < 0xffffff) {
+    const host = next() & 0xffffff;
+    if (host === 0 || host === 0xffffff || seen.has(host)) continue;
+    seen.add(host);
+    out.push(`10.${host >>> 16}.${(host >>> 8) & 0xff}.${host & 0xff}`);
+  }
+  return out;
+}
