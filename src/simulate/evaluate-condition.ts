@@ -55,10 +55,9 @@ function evaluateTerm(term: ConditionTerm, acls: Map<string, Acl[]>, request: Ro
   if (term.kind === "inline") value = evaluateTest(term.test, request);
   else {
     const lines = acls.get(term.name);
+    const predefined = PREDEFINED_ACLS[term.name];
     if (!lines) {
-      if (term.name === "TRUE") value = true;
-      else if (term.name === "FALSE") value = false;
-      else value = unknown(`ACL '${term.name}' is not defined`);
+      value = predefined ? predefined(request) : unknown(`ACL '${term.name}' is not defined`);
     } else {
       // Lines with one name are ORed.
       value = false;
@@ -75,6 +74,38 @@ function evaluateTerm(term: ConditionTerm, acls: Map<string, Acl[]>, request: Ro
   if (term.negated && typeof value === "boolean") return !value;
   return value;
 }
+
+const methodIs =
+  (...methods: string[]) =>
+  (r: RoutedRequest): Verdict =>
+    methods.includes(r.method);
+
+/** The ACLs HAProxy defines without an `acl` line, for HTTP requests. */
+const PREDEFINED_ACLS: Record<string, (r: RoutedRequest) => Verdict> = {
+  TRUE: () => true,
+  FALSE: () => false,
+  HTTP: () => true,
+  HTTP_1_0: () => unknown("the requests' HTTP version is not given"),
+  "HTTP_1.0": () => unknown("the requests' HTTP version is not given"),
+  "HTTP_1.1": () => unknown("the requests' HTTP version is not given"),
+  "HTTP_2.0": () => unknown("the requests' HTTP version is not given"),
+  HTTP_URL_SLASH: (r) => r.path.startsWith("/"),
+  HTTP_URL_STAR: (r) => r.path === "*",
+  HTTP_URL_ABS: () => false,
+  HTTP_CONTENT: () => unknown("whether the requests carry a body is not given"),
+  REQ_CONTENT: () => unknown("whether the requests carry a body is not given"),
+  LOCALHOST: (r) => ipMatches(r.client, "127.0.0.1/8"),
+  METH_CONNECT: methodIs("CONNECT"),
+  METH_DELETE: methodIs("DELETE"),
+  METH_GET: methodIs("GET", "HEAD"),
+  METH_HEAD: methodIs("HEAD"),
+  METH_OPTIONS: methodIs("OPTIONS"),
+  METH_POST: methodIs("POST"),
+  METH_PUT: methodIs("PUT"),
+  METH_TRACE: methodIs("TRACE"),
+  RDP_COOKIE: () => false,
+  WAIT_END: () => true,
+};
 
 /** The fetches lbguard can evaluate, with the match method each uses by default. */
 const FETCHES: Record<string, { sample: (r: RoutedRequest, args: string[]) => Sample; method: string }> = {
@@ -129,7 +160,8 @@ function evaluateTest(test: AclTest, request: RoutedRequest): Verdict {
   method ??= fetch.method;
   if (method === "found") return value !== undefined;
   if (value === undefined) return false;
-  const ignoreCase = test.flags.includes("-i");
+  // HAProxy compares methods as written, whatever `-i` says.
+  const ignoreCase = test.flags.includes("-i") && name !== "method";
   const patterns = test.patterns.map((p) => p.text);
   if (method === "ip") return patterns.some((p) => ipMatches(value!, p));
   if (method === "len") return patterns.some((p) => lengthMatches(value!.length, p));
@@ -161,9 +193,9 @@ function stringMatch(
     case "sub":
       return value.includes(pattern);
     case "dir":
-      return delimitedMatch(value, pattern, "/");
+      return delimitedMatch(value, pattern, DIR_DELIMITERS);
     case "dom":
-      return delimitedMatch(value, pattern, ".");
+      return delimitedMatch(value, pattern, DOMAIN_DELIMITERS);
     case "reg":
       try {
         return new RegExp(pattern, ignoreCase ? "i" : "").test(value);
@@ -175,12 +207,17 @@ function stringMatch(
   }
 }
 
+/** `-m dir` splits on slashes and the start of a query. */
+const DIR_DELIMITERS = /[/?]/;
+/** `-m dom` also splits on dots and the colon before a port (`www.example.com:8080`). */
+const DOMAIN_DELIMITERS = /[/?.:]/;
+
 /**
  * `-m dir` and `-m dom`: the pattern must appear in the value as whole parts between
- * delimiters, e.g. `api` matches `/v1/api/x` with dir and `www.api.example` with dom.
+ * delimiters, e.g. `api` matches `/v1/api/x` with dir and `www.api.example:8080` with dom.
  */
-function delimitedMatch(value: string, pattern: string, delimiter: string): boolean {
-  const parts = (s: string) => s.split(delimiter).filter((p) => p !== "");
+function delimitedMatch(value: string, pattern: string, delimiters: RegExp): boolean {
+  const parts = (s: string) => s.split(delimiters).filter((p) => p !== "");
   const needle = parts(pattern);
   if (needle.length === 0) return false;
   const hay = parts(value);
@@ -215,9 +252,9 @@ function header(request: RoutedRequest, name: string | undefined): Sample {
 
 function queryParam(query: string | undefined, name: string | undefined): string | undefined {
   if (query === undefined || !name) return undefined;
+  // A parameter counts only with its '=': HAProxy does not find `uid` in `?uid`.
   for (const pair of query.split("&")) {
-    const eq = pair.indexOf("=");
-    if ((eq < 0 ? pair : pair.slice(0, eq)) === name) return eq < 0 ? "" : pair.slice(eq + 1);
+    if (pair.startsWith(`${name}=`)) return pair.slice(name.length + 1);
   }
   return undefined;
 }

@@ -108,6 +108,8 @@ function destinationOf(
   acls: ReturnType<typeof aclsByName>,
   request: RoutedRequest,
 ): Destination {
+  const own = ownAnswer(frontend, request);
+  if (own) return own;
   for (const d of frontend.directives) {
     const answered = answeringLine(d);
     if (!answered) continue;
@@ -157,6 +159,34 @@ function destinationOf(
 
 function undetermined(verdict: { unknown: string }, span: Directive["span"], line: string): Destination {
   return { undetermined: true, reason: `${line} at ${formatSpan(span)}: ${verdict.unknown}` };
+}
+
+/**
+ * Requests HAProxy answers itself: the `monitor-uri` path and, with stats enabled, the stats
+ * page under its URI (`/haproxy?stats` by default).
+ */
+function ownAnswer(frontend: Proxy, request: RoutedRequest): Destination | undefined {
+  const monitor = frontend.directives.find((d) => d.keyword === "monitor-uri");
+  const monitorUri = monitor?.args[0]?.text;
+  if (monitor && monitorUri !== undefined && request.path === monitorUri) {
+    return {
+      undetermined: false,
+      reason: `answered by 'monitor-uri ${monitorUri}' at ${formatSpan(monitor.span)}`,
+    };
+  }
+  const stats = frontend.stats;
+  if (stats.enabled?.value) {
+    const uri = stats.uri?.value ?? "/haproxy?stats";
+    const target = request.query === undefined ? request.path : `${request.path}?${request.query}`;
+    if (target.startsWith(uri)) {
+      const where = stats.uri?.span ?? stats.enabled.span;
+      return {
+        undetermined: false,
+        reason: `answered by the stats page${where ? ` at ${formatSpan(where)}` : ""}`,
+      };
+    }
+  }
+  return undefined;
 }
 
 /** The action of a line that answers requests before routing, or undefined. */

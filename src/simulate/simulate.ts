@@ -18,6 +18,9 @@ import type {
   TrafficInput,
 } from "./types.js";
 
+/** Requests played per backend for each single-server failure. */
+const FAILURE_SAMPLES = 20_000;
+
 /** Options that trade completeness for speed. */
 export interface SimulateOptions {
   /** Also predict every single-server failure (default true). */
@@ -44,15 +47,18 @@ export function simulate(
     predictBackend(b, traffic, mixes.get(b.name), index, new Set(traffic.down)),
   );
   const frontends = routed;
+  // Each failure replays its backends again; fewer requests keep N-1 cheap on large pools.
+  const failureTraffic = { ...traffic, samples: Math.min(traffic.samples, FAILURE_SAMPLES) };
   const result: SimulationResult = { traffic, frontends, backends, capacity: { now: [], nMinus1: [] } };
+  const backendOfLine = new Map<string, Proxy>();
+  for (const b of config.backends) for (const s of b.servers) backendOfLine.set(`${b.name}/${s.name}`, b);
   result.capacity = predictCapacity(
     result,
-    (down) =>
-      config.backends
-        .filter((b) => b.servers.some((s) => down.has(`${b.name}/${s.name}`)))
-        .map((b) =>
-          predictBackend(b, traffic, mixes.get(b.name), index, new Set([...traffic.down, ...down])),
-        ),
+    (down) => {
+      const touched = new Set([...down].flatMap((line) => backendOfLine.get(line) ?? []));
+      const allDown = new Set([...traffic.down, ...down]);
+      return [...touched].map((b) => predictBackend(b, failureTraffic, mixes.get(b.name), index, allDown));
+    },
     options.failures ?? true,
   );
   return result;
@@ -154,15 +160,20 @@ function shareByWeight(pool: Pool): Float64Array {
   return shares;
 }
 
+/** Length of the precomputed order of request classes; the stream cycles through it. */
+const SCHEDULE_LENGTH = 1 << 16;
+
 /**
  * The k-th request reaching a backend: request classes interleave in proportion to their rates
- * (smooth weighted round robin, so every prefix of the stream has the right mix) and clients
- * take turns, so each client sends the same number of requests.
+ * (smooth weighted round robin, so every stretch of the stream has the right mix) and clients
+ * take turns, so each client sends the same number of requests. The order is computed once and
+ * one request object per class is reused: balancers read a request only while picking.
  */
 function requestStream(mix: BackendMix, traffic: Traffic): (k: number) => SimRequest {
   const classes = mix.classes.filter((c) => c.rps > 0);
-  const requests = classes.map(({ request }): Omit<SimRequest, "client"> => {
-    const r: Omit<SimRequest, "client"> = {
+  const requests = classes.map(({ request }): SimRequest => {
+    const r: SimRequest = {
+      client: "",
       method: request.method,
       path: request.path,
       headers: request.headers ?? {},
@@ -171,16 +182,32 @@ function requestStream(mix: BackendMix, traffic: Traffic): (k: number) => SimReq
     if (request.host !== undefined) r.host = request.host;
     return r;
   });
-  const total = classes.reduce((sum, c) => sum + c.rps, 0);
-  const credit = classes.map(() => 0);
+  const schedule = classSchedule(
+    classes.map((c) => c.rps),
+    Math.min(SCHEDULE_LENGTH, traffic.samples),
+  );
   const clients = traffic.clients;
   return (k) => {
+    const request = requests[schedule[k % schedule.length]!]!;
+    request.client = clients[k % clients.length]!;
+    return request;
+  };
+}
+
+/** An order of `length` class indexes in which each class appears in proportion to its rate. */
+function classSchedule(rates: readonly number[], length: number): Uint16Array | Uint32Array {
+  const schedule = rates.length <= 0xffff ? new Uint16Array(length) : new Uint32Array(length);
+  if (rates.length <= 1) return schedule;
+  const total = rates.reduce((sum, r) => sum + r, 0);
+  const credit = new Float64Array(rates.length);
+  for (let k = 0; k < length; k++) {
     let best = 0;
-    for (let i = 0; i < classes.length; i++) {
-      credit[i]! += classes[i]!.rps;
+    for (let i = 0; i < rates.length; i++) {
+      credit[i] = credit[i]! + rates[i]!;
       if (credit[i]! > credit[best]!) best = i;
     }
-    credit[best]! -= total;
-    return { ...requests[best]!, client: clients[k % clients.length]! };
-  };
+    credit[best] = credit[best]! - total;
+    schedule[k] = best;
+  }
+  return schedule;
 }

@@ -1,6 +1,7 @@
 import { isFull, type PoolServer } from "../pool.js";
 import { ConsistentRing } from "../hash/consistent-ring.js";
 import { hashRequest } from "../hash/hash-key.js";
+import type { SimRequest } from "../types.js";
 import { soleBackup, type Balancer, type BalancerContext } from "./balancer.js";
 import { WeightTable } from "./weight-table.js";
 
@@ -16,12 +17,27 @@ export function hashed(context: BalancerContext): Balancer {
   const backend = pool.backend;
   const algorithm = backend.balance.value.algorithm;
   const hashType = backend.hashType.value;
-  const keyOf = (request: Parameters<Balancer["pick"]>[0]) => hashRequest(algorithm, args, hashType, request);
+  // A request's hash depends only on its client (source) or only on the rest of it (the other
+  // algorithms), and a stream repeats both: hash each once.
+  const byClient = new Map<string, number | undefined>();
+  const byRequest = new WeakMap<SimRequest, number | undefined>();
+  const keyOf = (request: SimRequest): number | undefined => {
+    const cached = algorithm === "source" ? byClient.get(request.client) : byRequest.get(request);
+    if (cached !== undefined) return cached;
+    const hash = hashRequest(algorithm, args, hashType, request);
+    if (algorithm === "source") byClient.set(request.client, hash);
+    else byRequest.set(request, hash);
+    return hash;
+  };
 
   if (hashType.method === "map-based") {
     const table = new WeightTable(pool);
+    // With one server in use, HAProxy's source, uri and hdr hashing skip the key and take the
+    // table's first slot; the table may still name another backup (see WeightTable).
+    const firstSlotOnly = pool.inService.length === 1 && algorithm !== "url_param";
     return {
       pick(request) {
+        if (firstSlotOnly) return table.slots[0];
         const hash = keyOf(request);
         return hash === undefined ? table.next() : table.at(hash);
       },
