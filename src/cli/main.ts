@@ -1,5 +1,8 @@
 import { LbguardError } from "../errors.js";
 import { checkCommand } from "./check-command.js";
+import { gateCommand } from "./gate-command.js";
+import { planCommand } from "./plan-command.js";
+import { simulateCommand } from "./simulate-command.js";
 import { packageVersion } from "./package-files.js";
 import { explainCommand, rulesCommand } from "./rules-command.js";
 
@@ -9,6 +12,9 @@ Usage: lbguard COMMAND [options]
 
 Commands:
   check PATH...    find what in an haproxy.cfg could cost availability or security
+  simulate CONFIG  predict how HAProxy spreads traffic over frontends, backends and servers
+  plan BEFORE AFTER  show what a change does, with each server's traffic before and after
+  gate BEFORE AFTER  pass or block a change before it is applied
   rules            list the rules 'check' applies
   explain RULE     show what a rule catches, why it matters and how to fix it
 
@@ -16,8 +22,10 @@ Options:
   -h, --help       show help (also 'lbguard COMMAND --help')
   -v, --version    show the version
 
-Run 'lbguard check --help' for the options of check.
+Run 'lbguard COMMAND --help' for the options of a command.
 `;
+
+const COMMANDS = new Set(["check", "simulate", "plan", "gate"]);
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(
@@ -30,6 +38,12 @@ export async function main(
     switch (command) {
       case "check":
         return await checkCommand(rest, out, err);
+      case "simulate":
+        return await simulateCommand(rest, out, err);
+      case "plan":
+        return await planCommand(rest, out, err);
+      case "gate":
+        return await gateCommand(rest, out, err);
       case "rules":
         return rulesCommand(rest, out);
       case "explain":
@@ -54,7 +68,7 @@ export async function main(
     }
     if (error instanceof TypeError && (error as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS")) {
       err(
-        `lbguard: ${error.message}\n${command === "check" ? "Run 'lbguard check --help' for usage." : "Run 'lbguard --help' for usage."}\n`,
+        `lbguard: ${error.message}\n${command && COMMANDS.has(command) ? `Run 'lbguard ${command} --help' for usage.` : "Run 'lbguard --help' for usage."}\n`,
       );
       return 2;
     }
