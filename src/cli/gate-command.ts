@@ -15,9 +15,10 @@ export const GATE_HELP = `Usage: lbguard gate [options] BEFORE AFTER
 
 The pre-apply verdict on a change: 'pass' or 'block', with the reasons. It blocks when AFTER
 has an error-level check finding (lbguard's rules or 'haproxy -c'), when a server is predicted
-over its inventory capacity, when traffic is predicted to reach a backend with no usable server
-or a server whose inventory role is not web, when requests match no backend, or when a
-listening address clients use is removed or moved. What one server's failure would do (overload
+over its inventory capacity (only a warning when BEFORE already loaded it as much), when
+traffic is predicted to reach a backend with no usable server or a server whose inventory role
+is not web, when requests match no backend, or when a listening address clients use is
+removed, moved, disabled or switched to or from TLS. What one server's failure would do (overload
 the others, or leave a backend with no server) is reported as a warning.
 
 Options:
@@ -83,7 +84,7 @@ export async function gateCommand(
     );
   }
   const findings = sortFindings([...checked.findings, ...(haproxy?.findings ?? [])], afterPaths);
-  const result = judgeChange({ findings, plan, after: predictedAfter });
+  const result = judgeChange({ findings, plan, after: predictedAfter, before: predictedBefore });
   if (values.json) {
     out(
       `${JSON.stringify({ ...result, risk: plan.overall, assumptions: predictedAfter.traffic.assumptions }, null, 2)}\n`,

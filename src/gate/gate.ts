@@ -27,7 +27,12 @@ export interface GateInput {
   plan: Plan;
   /** The prediction for AFTER under the expected traffic. */
   after: SimulationResult;
+  /** The prediction for BEFORE under the same traffic, to tell new overloads from old ones. */
+  before?: SimulationResult;
 }
+
+/** Rates within this many req/s of each other count as the same. */
+const RATE_TOLERANCE = 0.5;
 
 /**
  * Plan reasons that mean clients connecting where they used to are refused: the address is
@@ -38,7 +43,8 @@ const LISTENER_LOST = new Set(["bind-removed", "bind-moved", "frontend-disabled"
 
 /**
  * Folds everything known about a change into `pass` or `block`. It blocks on: an error-level
- * check finding; a server predicted over its capacity; traffic predicted to reach a backend
+ * check finding; a server predicted over its capacity (unless it already was, as much, before
+ * the change); traffic predicted to reach a backend
  * with no usable server, or a server whose inventory role is not web; a listener clients use
  * removed or moved. What one server's failure would do (overload the rest, or leave a backend
  * with no server) is a warning.
@@ -50,11 +56,16 @@ export function judgeChange(input: GateInput): GateResult {
     findings.push({ rule: f.ruleId, severity: "error", message: f.message, span: f.span });
   }
   const { after } = input;
+  const overloadedBefore = new Map((input.before?.capacity.now ?? []).map((o) => [o.address, o.rps]));
   for (const o of after.capacity.now) {
+    // An overload the running config already has, at the same rate or worse, is not this
+    // change's doing: blocking on it would also block the change that fixes something else.
+    const was = overloadedBefore.get(o.address);
+    const inherited = was !== undefined && was >= o.rps - RATE_TOLERANCE;
     findings.push({
       rule: "capacity/over-capacity",
-      severity: "error",
-      message: `${o.server} (${o.address}) is predicted at ${o.rps.toFixed(1)} req/s against a capacity of ${o.capacityRps} (backend ${o.backend})`,
+      severity: inherited ? "warning" : "error",
+      message: `${o.server} (${o.address}) is predicted at ${o.rps.toFixed(1)} req/s against a capacity of ${o.capacityRps} (backend ${o.backend})${inherited ? ", as before this change" : ""}`,
     });
   }
   for (const b of after.backends) {

@@ -6,6 +6,9 @@ import type {
   SimulationResult,
 } from "./types.js";
 
+/** Rates closer than this (req/s) count as unchanged. */
+const RATE_EPSILON = 1e-6;
+
 /** One machine: the server lines at one address, across backends. */
 interface Machine {
   name: string;
@@ -39,7 +42,11 @@ export function predictCapacity(
       .map((b) => b.name);
     nMinus1.push({
       failed: { backend: backendsOf(machine), server: machine.name, address: machine.address },
-      overloads: overloads(machines, after).filter((o) => o.address !== machine.address),
+      // Only what the failure causes: a machine already over capacity at the same rate is
+      // reported under `now`.
+      overloads: overloads(machines, after).filter(
+        (o) => o.address !== machine.address && o.rps > (rates.get(o.address) ?? 0) + RATE_EPSILON,
+      ),
       emptied,
     });
   }

@@ -240,7 +240,8 @@ function lengthMatches(length: number, pattern: string): boolean {
 /** A fetched value: a string, absent (undefined), or unknown because the traffic does not say. */
 type Sample = string | undefined | { unknown: string };
 
-const UNKNOWN_HOST = { unknown: "the requests' Host header is not given (--host)" };
+/** Why a test on the Host header cannot be evaluated when the traffic does not give one. */
+export const UNKNOWN_HOST = { unknown: "the requests' Host header is not given (--host)" };
 
 function header(request: RoutedRequest, name: string | undefined): Sample {
   if (!name) return undefined;

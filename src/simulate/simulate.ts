@@ -6,6 +6,7 @@ import { createBalancer } from "./balance/index.js";
 import { predictCapacity } from "./capacity.js";
 import { play } from "./engine.js";
 import { buildPool, type Pool } from "./pool.js";
+import { UNKNOWN_HOST } from "./evaluate-condition.js";
 import { routeFrontend } from "./route.js";
 import { resolveTraffic } from "./traffic.js";
 import type {
@@ -41,6 +42,11 @@ export function simulate(
 ): SimulationResult {
   const traffic = resolveTraffic(input, config);
   const routed = config.frontends.map((f) => routeFrontend(f, traffic));
+  if (routed.some((f) => f.routes.some((r) => r.undetermined && r.reason.includes(UNKNOWN_HOST.unknown)))) {
+    traffic.assumptions.push(
+      "the Host header is unknown (no --host): rules that test it give undetermined shares",
+    );
+  }
   const mixes = backendMixes(routed);
   const index = indexInventory(inventory);
   const backends = config.backends.map((b) =>

@@ -40,9 +40,6 @@ export function resolveTraffic(input: TrafficInput, config: Config): Traffic {
     requests = [{ ...TRAFFIC_DEFAULTS.request }];
     assumptions.push("every request is GET / (no request mix given)");
   }
-  if (requests.some((r) => r.host === undefined)) {
-    assumptions.push("the Host header is unknown: rules that test it give undetermined shares");
-  }
 
   const seed = input.seed ?? HAPROXY_RANDOM_SEED;
   let clients: string[];

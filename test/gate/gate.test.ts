@@ -106,4 +106,19 @@ describe("gate", () => {
     expect(warnings).toHaveLength(2);
     expect(warnings.every((w) => w.severity === "warning")).toBe(true);
   });
+
+  it("does not block on a server the running config already overloads as much", async () => {
+    const inventory = join(work, "inventory-small.yaml");
+    writeFileSync(
+      inventory,
+      ["servers:", "  - { name: a, role: web, address: 10.0.0.1:80, capacity_rps: 50 }", ""].join("\n"),
+    );
+    const before = web("127.0.0.1:8080", "  server a 10.0.0.1:80");
+    const after = web("127.0.0.1:8080", "  server a 10.0.0.1:80", "  timeout server 20s");
+    const { result } = await gate(before, after, "--inventory", inventory, "--rps", "100");
+    const overload = result.findings.find((f) => f.rule === "capacity/over-capacity");
+    expect(overload?.severity).toBe("warning");
+    expect(overload?.message).toContain("as before this change");
+    expect(result.verdict).toBe("pass");
+  });
 });

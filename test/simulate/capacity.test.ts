@@ -171,11 +171,10 @@ describe("capacity after one machine fails (N-1)", () => {
     const api = failureOf(result, "web-03");
     expect(api.emptied).toEqual(["api"]);
     expect(failureOf(result, "web-01").emptied).toEqual([]);
-    // web's 60 req/s all land on web-02; api's 60 stay on web-03, over its capacity already.
-    expect(failureOf(result, "web-01").overloads.map((o) => [o.server, o.rps])).toEqual([
-      ["web-02", 60],
-      ["web-03", 60],
-    ]);
+    // web's 60 req/s all land on web-02; api's 60 stay on web-03, which is over its capacity
+    // already and is reported under `now`, not as something this failure causes.
+    expect(failureOf(result, "web-01").overloads.map((o) => [o.server, o.rps])).toEqual([["web-02", 60]]);
+    expect(result.capacity.now.map((o) => o.server)).toContain("web-03");
     expect(failureOf(result, "web-03").overloads).toEqual([]);
   });
 });

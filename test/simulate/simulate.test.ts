@@ -113,11 +113,20 @@ describe("traffic defaults", () => {
     expect(result.traffic.frontendRps).toEqual({ www: 100 });
     expect(assumptions).toMatch(/100 req\/s .*'www'/);
     expect(assumptions).toContain("GET /");
-    expect(assumptions).toContain("Host header is unknown");
+    // No rule of this config tests the Host header, so its absence is not worth a word.
+    expect(assumptions).not.toContain("Host header");
     expect(assumptions).toContain("1000 distinct client addresses");
     expect(assumptions).toContain("no concurrency given");
     expect(result.traffic.clients).toHaveLength(1000);
     expect(result.traffic.concurrency).toBe(1);
+  });
+
+  it("says the Host header is unknown when a rule that tests it makes shares undetermined", () => {
+    const text =
+      "frontend www\n  bind :80\n  use_backend b if { hdr(host) -i b.example }\n  default_backend a\nbackend a\n  server a1 10.0.0.1:80\nbackend b\n  server b1 10.0.0.2:80\n";
+    const result = simulate(parse(text), {}, undefined, { failures: false });
+    expect(result.traffic.assumptions.join("\n")).toContain("Host header is unknown");
+    expect(result.frontends[0]?.undeterminedShare).toBe(1);
   });
 
   it("assumes nothing that was given", () => {
