@@ -11,6 +11,7 @@ import { renderSarif } from "./render/sarif.js";
 import { renderText } from "./render/text.js";
 import { suggestRule } from "./rule-lookup.js";
 import { useColor } from "./terminal.js";
+import { COMMON_OPTIONS } from "./traffic-options.js";
 
 export const CHECK_HELP = `Usage: lbguard check [options] PATH...
 
@@ -50,9 +51,7 @@ export async function checkCommand(
       disable: { type: "string", multiple: true, default: [] },
       "no-haproxy": { type: "boolean", default: false },
       haproxy: { type: "string" },
-      color: { type: "boolean" },
-      "no-color": { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
+      ...COMMON_OPTIONS,
     },
   });
   if (values.help) {

@@ -9,7 +9,7 @@ import { planChange } from "../plan/index.js";
 import { simulate } from "../simulate/simulate.js";
 import { loadConfigFiles, loadInventory } from "./load-inputs.js";
 import { useColor } from "./terminal.js";
-import { TRAFFIC_HELP, TRAFFIC_OPTIONS, trafficFromOptions } from "./traffic-options.js";
+import { PREDICTION_OPTIONS, TRAFFIC_HELP, trafficFromOptions } from "./traffic-options.js";
 
 export const GATE_HELP = `Usage: lbguard gate [options] BEFORE AFTER
 
@@ -44,14 +44,9 @@ export async function gateCommand(
     args: argv,
     allowPositionals: true,
     options: {
-      ...TRAFFIC_OPTIONS,
-      inventory: { type: "string" },
-      json: { type: "boolean", default: false },
+      ...PREDICTION_OPTIONS,
       "no-haproxy": { type: "boolean", default: false },
       haproxy: { type: "string" },
-      color: { type: "boolean" },
-      "no-color": { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {

@@ -8,7 +8,7 @@ import { packageVersion } from "./package-files.js";
 import { renderPlanJson } from "./render/plan-json.js";
 import { renderPlanText } from "./render/plan-text.js";
 import { useColor } from "./terminal.js";
-import { TRAFFIC_HELP, TRAFFIC_OPTIONS, trafficFromOptions } from "./traffic-options.js";
+import { PREDICTION_OPTIONS, TRAFFIC_HELP, trafficFromOptions } from "./traffic-options.js";
 
 export const PLAN_HELP = `Usage: lbguard plan [options] BEFORE AFTER
 
@@ -40,12 +40,7 @@ export async function planCommand(
     args: argv,
     allowPositionals: true,
     options: {
-      ...TRAFFIC_OPTIONS,
-      inventory: { type: "string" },
-      json: { type: "boolean", default: false },
-      color: { type: "boolean" },
-      "no-color": { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
+      ...PREDICTION_OPTIONS,
     },
   });
   if (values.help) {

@@ -4,7 +4,7 @@ import { simulate } from "../simulate/simulate.js";
 import { loadConfig, loadInventory } from "./load-inputs.js";
 import { renderSimulationText } from "./render/simulate-text.js";
 import { useColor } from "./terminal.js";
-import { TRAFFIC_HELP, TRAFFIC_OPTIONS, trafficFromOptions } from "./traffic-options.js";
+import { PREDICTION_OPTIONS, TRAFFIC_HELP, trafficFromOptions } from "./traffic-options.js";
 
 export const SIMULATE_HELP = `Usage: lbguard simulate [options] CONFIG
 
@@ -35,13 +35,8 @@ export async function simulateCommand(
     args: argv,
     allowPositionals: true,
     options: {
-      ...TRAFFIC_OPTIONS,
-      inventory: { type: "string" },
-      json: { type: "boolean", default: false },
+      ...PREDICTION_OPTIONS,
       all: { type: "boolean", default: false },
-      color: { type: "boolean" },
-      "no-color": { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {

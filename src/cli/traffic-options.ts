@@ -13,6 +13,21 @@ export const TRAFFIC_OPTIONS = {
   samples: { type: "string" },
 } as const;
 
+/** Options every command takes: colour control and help. */
+export const COMMON_OPTIONS = {
+  color: { type: "boolean" },
+  "no-color": { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+/** What `simulate`, `plan` and `gate` share: traffic, the inventory, JSON output. */
+export const PREDICTION_OPTIONS = {
+  ...TRAFFIC_OPTIONS,
+  ...COMMON_OPTIONS,
+  inventory: { type: "string" },
+  json: { type: "boolean", default: false },
+} as const;
+
 /** Help lines for the shared traffic options. */
 export const TRAFFIC_HELP = `Traffic (every value left out is assumed and the output says what was assumed):
   --rps N              request rate of the first frontend (default 100 req/s)
