@@ -20,7 +20,7 @@ import type {
 } from "./types.js";
 
 /** Requests played per backend for each single-server failure. */
-const FAILURE_SAMPLES = 20_000;
+const FAILURE_SAMPLES = 10_000;
 
 /** Options that trade completeness for speed. */
 export interface SimulateOptions {
@@ -56,6 +56,7 @@ export function simulate(
   // Each failure replays its backends again; fewer requests keep N-1 cheap on large pools.
   const failureTraffic = { ...traffic, samples: Math.min(traffic.samples, FAILURE_SAMPLES) };
   const result: SimulationResult = { traffic, frontends, backends, capacity: { now: [], nMinus1: [] } };
+  const capacityKnown = backends.some((b) => b.servers.some((s) => s.capacityRps !== undefined));
   const backendOfLine = new Map<string, Proxy>();
   for (const b of config.backends) for (const s of b.servers) backendOfLine.set(`${b.name}/${s.name}`, b);
   result.capacity = predictCapacity(
@@ -63,7 +64,11 @@ export function simulate(
     (down) => {
       const touched = new Set([...down].flatMap((line) => backendOfLine.get(line) ?? []));
       const allDown = new Set([...traffic.down, ...down]);
-      return [...touched].map((b) => predictBackend(b, failureTraffic, mixes.get(b.name), index, allDown));
+      // Without any known capacity, a failure can only matter by emptying a backend, which the
+      // pool alone tells: no need to replay the traffic.
+      return [...touched].map((b) =>
+        predictBackend(b, failureTraffic, mixes.get(b.name), index, allDown, capacityKnown),
+      );
     },
     options.failures ?? true,
   );
@@ -92,7 +97,8 @@ function backendMixes(frontends: ReturnType<typeof routeFrontend>[]): Map<string
 
 /**
  * Plays the backend's share of the traffic through its algorithm. A backend no traffic reaches
- * still gets shares (by weight), so a reviewer sees what a weight change would do.
+ * still gets shares (by weight), so a reviewer sees what a weight change would do; so does one
+ * predicted with `replay` off, when only its usable servers matter.
  */
 export function predictBackend(
   backend: Proxy,
@@ -100,6 +106,7 @@ export function predictBackend(
   mix: BackendMix | undefined,
   inventory: InventoryIndex,
   down: ReadonlySet<string>,
+  replay = true,
 ): BackendPrediction {
   const pool = buildPool(backend, down);
   const notes: string[] = [];
@@ -110,7 +117,7 @@ export function predictBackend(
     shares = new Float64Array(pool.servers.length);
     unservedShare = 1;
     notes.push("no usable server: every request gets a 503");
-  } else if (rps > 0 && mix) {
+  } else if (rps > 0 && mix && replay) {
     const { balancer, note } = createBalancer(pool, traffic.seed);
     if (note) notes.push(note);
     const requestAt = requestStream(mix, traffic);
@@ -119,7 +126,7 @@ export function predictBackend(
     unservedShare = result.unserved / traffic.samples;
   } else {
     shares = shareByWeight(pool);
-    notes.push("no traffic reaches this backend under the request mix: shares are by weight");
+    if (rps <= 0) notes.push("no traffic reaches this backend under the request mix: shares are by weight");
   }
   const servers = pool.servers.map((s): ServerPrediction => {
     const share = shares[s.index] ?? 0;
