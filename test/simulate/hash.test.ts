@@ -224,11 +224,10 @@ describe("consistent ring", () => {
     expect(ring.lookup(42, () => false)).toBe(ring.owners[ring.size - 1]);
   });
 
-  it("builds 100 servers of weight 256 quickly", () => {
-    const started = performance.now();
+  // Its speed is measured by bench/simulate.mjs, not asserted here.
+  it("builds 100 servers of weight 256 with every point in key order", () => {
     const large = new ConsistentRing(Array.from({ length: 100 }, (_, i) => ({ id: i + 1, weight: 256 })));
     expect(large.size).toBe(409_600);
-    expect(performance.now() - started).toBeLessThan(2000);
     for (let p = 1; p < large.size; p += 997) expect(large.keys[p]! >= large.keys[p - 1]!).toBe(true);
   });
 });
