@@ -4,10 +4,12 @@ import type { RequestClass, TrafficInput } from "../simulate/types.js";
 /** The traffic options `simulate`, `plan` and `gate` share, for util.parseArgs. */
 export const TRAFFIC_OPTIONS = {
   rps: { type: "string" },
+  frontend: { type: "string", multiple: true },
   paths: { type: "string" },
   host: { type: "string" },
   clients: { type: "string" },
   concurrency: { type: "string" },
+  latency: { type: "string" },
   down: { type: "string", multiple: true },
   seed: { type: "string" },
   samples: { type: "string" },
@@ -31,23 +33,28 @@ export const PREDICTION_OPTIONS = {
 /** Help lines for the shared traffic options. */
 export const TRAFFIC_HELP = `Traffic (every value left out is assumed and the output says what was assumed):
   --rps N              request rate of the first frontend (default 100 req/s)
+  --frontend NAME=N    request rate of a named frontend (repeatable; replaces --rps)
   --paths LIST         request mix: comma-separated PATH[:WEIGHT], optionally 'METHOD PATH',
                        e.g. '/:7,/api/orders:3' (default: GET /)
   --host NAME          the Host header of every request (default: unknown, so rules that
                        test it give undetermined shares)
-  --clients N          number of distinct client addresses; 1 = everyone behind one proxy
-                       (default 1000)
+  --clients N|LIST     number of distinct client addresses (1 = everyone behind one proxy),
+                       or the addresses, comma-separated (default 1000)
   --concurrency N      requests in flight at once, for leastconn and maxconn (default 1)
+  --latency MS         time a server takes per request; without --concurrency, requests in
+                       flight per backend = its rate x latency
   --down B/S           consider server S of backend B down (repeatable)
   --seed N             seed for random draws and client addresses
   --samples N          requests played through each backend (default 20000)`;
 
 type TrafficValues = {
   rps?: string | undefined;
+  frontend?: string[] | undefined;
   paths?: string | undefined;
   host?: string | undefined;
   clients?: string | undefined;
   concurrency?: string | undefined;
+  latency?: string | undefined;
   down?: string[] | undefined;
   seed?: string | undefined;
   samples?: string | undefined;
@@ -57,7 +64,16 @@ type TrafficValues = {
 export function trafficFromOptions(values: TrafficValues): TrafficInput {
   const input: TrafficInput = {};
   if (values.rps !== undefined) input.rps = positiveNumber("--rps", values.rps);
-  if (values.clients !== undefined) input.clients = positiveInteger("--clients", values.clients);
+  if (values.clients !== undefined) input.clients = readClients(values.clients);
+  if (values.latency !== undefined) input.latencyMs = positiveNumber("--latency", values.latency);
+  if (values.frontend && values.frontend.length > 0) {
+    input.frontendRps = {};
+    for (const item of values.frontend) {
+      const m = /^([^=]+)=(.+)$/.exec(item);
+      if (!m) usage(`--frontend expects NAME=RPS, not '${item}'`);
+      input.frontendRps[m[1]!] = positiveNumber("--frontend", m[2]!);
+    }
+  }
   if (values.concurrency !== undefined)
     input.concurrency = positiveInteger("--concurrency", values.concurrency);
   if (values.seed !== undefined) input.seed = positiveInteger("--seed", values.seed);
@@ -86,6 +102,18 @@ function readPaths(list: string): RequestClass[] {
     if (query !== undefined) request.query = query;
     return request;
   });
+}
+
+/** `--clients 500` or `--clients 192.0.2.1,192.0.2.2`. */
+function readClients(text: string): number | string[] {
+  if (/^\d+$/.test(text)) return positiveInteger("--clients", text);
+  const addresses = text.split(",").map((a) => a.trim());
+  for (const a of addresses) {
+    if (!/^[\d.]+$|^[\da-fA-F:]+$/.test(a) || !(a.includes(".") || a.includes(":"))) {
+      usage(`--clients expects a number or IP addresses separated by commas, not '${a}'`);
+    }
+  }
+  return addresses;
 }
 
 function splitQuery(target: string): [string, string | undefined] {

@@ -8,7 +8,7 @@ import { play } from "./engine.js";
 import { buildPool, type Pool } from "./pool.js";
 import { UNKNOWN_HOST } from "./evaluate-condition.js";
 import { routeFrontend } from "./route.js";
-import { resolveTraffic } from "./traffic.js";
+import { concurrencyAt, resolveTraffic } from "./traffic.js";
 import type {
   BackendPrediction,
   RequestClass,
@@ -121,7 +121,9 @@ export function predictBackend(
     const { balancer, note } = createBalancer(pool, traffic.seed);
     if (note) notes.push(note);
     const requestAt = requestStream(mix, traffic);
-    const result = play(pool, balancer, traffic.samples, requestAt, { concurrency: traffic.concurrency });
+    const result = play(pool, balancer, traffic.samples, requestAt, {
+      concurrency: concurrencyAt(traffic, rps),
+    });
     shares = result.counts.map((c) => c / traffic.samples);
     unservedShare = result.unserved / traffic.samples;
   } else {

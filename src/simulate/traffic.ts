@@ -14,6 +14,18 @@ export const TRAFFIC_DEFAULTS = {
 } as const;
 
 /**
+ * `Traffic.concurrency` value meaning: derive each backend's requests in flight from its rate
+ * and the latency (Little's law).
+ */
+export const FROM_LATENCY = 0;
+
+/** Requests in flight in a backend receiving `rps`. */
+export function concurrencyAt(traffic: Traffic, rps: number): number {
+  if (traffic.concurrency !== FROM_LATENCY) return traffic.concurrency;
+  return Math.max(1, Math.round((rps * traffic.latencyMs) / 1000));
+}
+
+/**
  * Fills in every value the caller left out and says so in `assumptions`, so a prediction never
  * rests on a silent guess.
  */
@@ -52,9 +64,14 @@ export function resolveTraffic(input: TrafficInput, config: Config): Traffic {
     clients = clientAddresses(count, seed);
   }
 
-  const concurrency = Math.max(1, Math.floor(input.concurrency ?? TRAFFIC_DEFAULTS.concurrency));
   const latencyMs = input.latencyMs ?? TRAFFIC_DEFAULTS.latencyMs;
-  if (input.concurrency === undefined) {
+  let concurrency: number;
+  if (input.concurrency !== undefined) concurrency = Math.max(1, Math.floor(input.concurrency));
+  else if (latencyMs > 0) {
+    concurrency = FROM_LATENCY;
+    assumptions.push(`requests in flight per backend = its rate x ${latencyMs} ms (no concurrency given)`);
+  } else {
+    concurrency = TRAFFIC_DEFAULTS.concurrency;
     assumptions.push(
       "requests never overlap (no concurrency given): leastconn rotates and maxconn never binds",
     );

@@ -58,6 +58,7 @@ export interface Traffic {
   frontendRps: Record<string, number>;
   requests: RequestClass[];
   clients: string[];
+  /** Requests in flight at once; 0 means per backend, its rate × `latencyMs`. */
   concurrency: number;
   latencyMs: number;
   down: string[];

@@ -85,6 +85,47 @@ describe("lbguard simulate", () => {
     ]);
   });
 
+  it("derives requests in flight from --latency: leastconn then favours the heavier server", async () => {
+    const lc = join(work, "leastconn.cfg");
+    writeFileSync(
+      lc,
+      cfg(
+        "defaults",
+        "  mode http",
+        "frontend www",
+        "  bind 127.0.0.1:8080",
+        "  default_backend app",
+        "backend app",
+        "  balance leastconn",
+        "  server light 10.0.0.1:80 weight 1",
+        "  server heavy 10.0.0.2:80 weight 3",
+      ),
+    );
+    const share = async (...extra: string[]) => {
+      const { stdout } = await run("simulate", lc, "--rps", "400", "--json", ...extra);
+      const result = JSON.parse(stdout) as SimulationResult;
+      return result.backends[0]!.servers.find((s) => s.name === "heavy")!.share;
+    };
+    expect(await share()).toBeCloseTo(0.5, 6);
+    const loaded = await share("--latency", "20");
+    expect(loaded).toBeGreaterThan(0.7);
+  });
+
+  it("sets each named frontend's rate with --frontend and takes an explicit client list", async () => {
+    const { stdout } = await run(
+      "simulate",
+      config,
+      "--frontend",
+      "www=42",
+      "--clients",
+      "192.0.2.1,192.0.2.2",
+      "--json",
+    );
+    const result = JSON.parse(stdout) as SimulationResult;
+    expect(result.frontends[0]?.rps).toBe(42);
+    expect(result.traffic.clients).toEqual(["192.0.2.1", "192.0.2.2"]);
+  });
+
   it("refuses a malformed request mix with exit code 2 and says what is wrong", async () => {
     const { code, stderr } = await run("simulate", config, "--paths", "api:3");
     expect(code).toBe(2);
