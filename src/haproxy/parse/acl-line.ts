@@ -8,24 +8,24 @@ const FLAGS_WITH_VALUE = new Set(["-f", "-m", "-u", "-M"]);
 const FLAGS = new Set(["-i", "-n", "-M", "--", ...FLAGS_WITH_VALUE]);
 
 /**
- * Reads an ACL test from its words: the sample expression, its flags and its patterns.
- * `words` must not be empty.
+ * Reads an ACL test from `words[from..to)` (all of `words` by default): the sample expression,
+ * its flags and its patterns. The range must not be empty.
  */
-export function readAclTest(words: Word[]): AclTest {
-  const first = words[0] as Word;
-  const last = words[words.length - 1] as Word;
+export function readAclTest(words: Word[], from = 0, to = words.length): AclTest {
+  const first = words[from] as Word;
+  const last = words[to - 1] as Word;
   const { fetch, fetchArgs, converters } = splitExpression(first.text);
   const flags: string[] = [];
   const patternFiles: string[] = [];
   let matchMethod: string | undefined;
-  let i = 1;
-  while (i < words.length) {
+  let i = from + 1;
+  while (i < to) {
     const w = (words[i] as Word).text;
     if (!FLAGS.has(w)) break;
     i++;
     if (w === "--") break;
     flags.push(w);
-    if (FLAGS_WITH_VALUE.has(w) && i < words.length) {
+    if (FLAGS_WITH_VALUE.has(w) && i < to) {
       const value = (words[i] as Word).text;
       if (w === "-m") matchMethod = value;
       if (w === "-f") patternFiles.push(value);
@@ -39,7 +39,7 @@ export function readAclTest(words: Word[]): AclTest {
     converters,
     flags,
     patternFiles,
-    patterns: words.slice(i),
+    patterns: words.slice(i, to),
     span: joinSpans(first.span, last.span),
   };
   if (matchMethod !== undefined) test.matchMethod = matchMethod;
@@ -54,18 +54,17 @@ export function splitExpression(expression: string): {
 } {
   const parts: string[] = [];
   let depth = 0;
-  let current = "";
-  for (const c of expression) {
+  let start = 0;
+  for (let i = 0; i < expression.length; i++) {
+    const c = expression[i];
     if (c === "(") depth++;
     if (c === ")") depth = Math.max(0, depth - 1);
     if (c === "," && depth === 0) {
-      parts.push(current);
-      current = "";
-      continue;
+      parts.push(expression.slice(start, i));
+      start = i + 1;
     }
-    current += c;
   }
-  parts.push(current);
+  parts.push(expression.slice(start));
   const head = parts[0] ?? "";
   const open = head.indexOf("(");
   const fetch = open < 0 ? head : head.slice(0, open);
@@ -75,21 +74,22 @@ export function splitExpression(expression: string): {
 }
 
 /**
- * Reads the condition that starts with `if` or `unless` at `words[0]`. Terms side by side are
- * ANDed, `||` or `or` starts a new alternative, `!` negates the next term and `{ ... }` holds an
- * anonymous ACL. Returns undefined (and reports why) when nothing usable follows.
+ * Reads the condition that starts with `if` or `unless` at `words[start]` and runs to the end of
+ * `words`. Terms side by side are ANDed, `||` or `or` starts a new alternative, `!` negates the
+ * next term and `{ ... }` holds an anonymous ACL. Returns undefined (and reports why) when
+ * nothing usable follows.
  */
-export function readCondition(words: Word[], diagnostics: Diagnostics): Condition | undefined {
-  const keyword = words[0] as Word;
+export function readCondition(words: Word[], diagnostics: Diagnostics, start = 0): Condition | undefined {
+  const keyword = words[start] as Word;
   const polarity = keyword.text === "unless" ? "unless" : "if";
   const alternatives: ConditionTerm[][] = [[]];
   let negated = false;
   let negationStart: Word | undefined;
-  let i = 1;
+  let i = start + 1;
   while (i < words.length) {
     const word = words[i] as Word;
     const current = alternatives[alternatives.length - 1] as ConditionTerm[];
-    if (word.text === "||" || word.text.toLowerCase() === "or") {
+    if (word.text === "||" || (word.text.length === 2 && word.text.toLowerCase() === "or")) {
       alternatives.push([]);
       i++;
       continue;
@@ -105,7 +105,7 @@ export function readCondition(words: Word[], diagnostics: Diagnostics): Conditio
       negated = !negated;
       text = text.slice(1);
     }
-    const start = negationStart ?? word;
+    const termStart = negationStart ?? word;
     if (text === "{") {
       let close = i + 1;
       while (close < words.length && (words[close] as Word).text !== "}") close++;
@@ -118,8 +118,7 @@ export function readCondition(words: Word[], diagnostics: Diagnostics): Conditio
         );
         return undefined;
       }
-      const inner = words.slice(i + 1, close);
-      if (inner.length === 0) {
+      if (close === i + 1) {
         diagnostics.error(
           "empty-anonymous-acl",
           word.span,
@@ -129,14 +128,14 @@ export function readCondition(words: Word[], diagnostics: Diagnostics): Conditio
       } else {
         current.push({
           kind: "inline",
-          test: readAclTest(inner),
+          test: readAclTest(words, i + 1, close),
           negated,
-          span: joinSpans(start.span, (words[close] as Word).span),
+          span: joinSpans(termStart.span, (words[close] as Word).span),
         });
       }
       i = close + 1;
     } else {
-      current.push({ kind: "named", name: text, negated, span: joinSpans(start.span, word.span) });
+      current.push({ kind: "named", name: text, negated, span: joinSpans(termStart.span, word.span) });
       i++;
     }
     negated = false;

@@ -4,7 +4,41 @@ import type { SourceSpan } from "../../model/span.js";
 /** Address families HAProxy accepts as a prefix such as `ipv4@` or `unix@`. */
 const FAMILY_PREFIX = /^(ipv4|ipv6|unix|abns|fd|sockpair|udp|udp4|udp6|tcp|tcp4|tcp6|quic4|quic6|uxst|uxdg)@/;
 
-const DOTTED_QUAD_PORT = /^(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}):(\d{1,5})$/;
+/**
+ * Where the colon of `a.b.c.d:port` is (1 to 3 digits per part, each at most 255; 1 to 5 digits
+ * of port, at most 65535), or -1 when `text` is not exactly that.
+ */
+function dottedQuadColon(text: string): number {
+  let i = 0;
+  for (let part = 0; part < 4; part++) {
+    const first = i;
+    let value = 0;
+    for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i))
+      value = value * 10 + c - 48;
+    const digits = i - first;
+    if (digits < 1 || digits > 3 || value > 255) return -1;
+    if (text.charCodeAt(i) !== (part === 3 ? COLON : DOT)) return -1;
+    i++;
+  }
+  const colon = i - 1;
+  const digits = text.length - i;
+  if (digits < 1 || digits > 5) return -1;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+  }
+  return digitsValue(text, colon + 1) <= 65535 ? colon : -1;
+}
+
+/** The number the digits from `text[from]` to its end spell. */
+function digitsValue(text: string, from: number): number {
+  let value = 0;
+  for (let i = from; i < text.length; i++) value = value * 10 + text.charCodeAt(i) - 48;
+  return value;
+}
+
+const DOT = 46;
+const COLON = 58;
 
 export type AddressRead = { ok: true; address: Address } | { ok: false; reason: string };
 
@@ -13,12 +47,12 @@ export type AddressRead = { ok: true; address: Address } | { ok: false; reason: 
  * Port ranges (`8000-8010`) and offsets (`+1`) are accepted where HAProxy accepts them.
  */
 export function readAddress(text: string, span: SourceSpan): AddressRead {
-  // Fast path for the common `a.b.c.d:port`.
-  const quad = DOTTED_QUAD_PORT.exec(text);
-  if (quad && Number(quad[2]) <= 65535 && (quad[1] as string).split(".").every((p) => Number(p) <= 255)) {
+  // Fast path for the common `a.b.c.d:port`, read without a regex as large files have many.
+  const colon = dottedQuadColon(text);
+  if (colon > 0) {
     return {
       ok: true,
-      address: { text, kind: "ipv4", host: quad[1] as string, port: Number(quad[2]), span },
+      address: { text, kind: "ipv4", host: text.slice(0, colon), port: digitsValue(text, colon + 1), span },
     };
   }
   let rest = text;

@@ -41,20 +41,24 @@ type Current =
  * `diagnostics` with its file, line and column, and the model holds everything else.
  */
 export function parseConfig(files: SourceFile[], options: ParseOptions = {}): ParseResult {
-  const diagnostics = new Diagnostics();
-  const statements = readStatements(files, options.env ?? {}, diagnostics);
+  // Lines are read, and each proxy section assembled, as soon as they are complete: a large
+  // file's objects are still in the processor's caches then. Each stage reports into a list of
+  // its own, and the lists are joined in stage order, as if the stages had run one by one.
+  const lexing = new Diagnostics();
+  const reading = new Diagnostics();
+  const assembler = new Assembler();
   const global = emptyGlobal();
-  const drafts: ProxyDraft[] = [];
   const userlists: Userlist[] = [];
   const resolvers: Resolvers[] = [];
   const others: OtherSection[] = [];
 
   let current: Current = { kind: "none" };
   let fileIndex = -1;
-  for (const statement of statements) {
+  readStatements(files, options.env ?? {}, lexing, (statement) => {
     // A section never continues into the next file.
     if (statement.fileIndex !== fileIndex) {
       fileIndex = statement.fileIndex;
+      assembler.close(current);
       current = { kind: "none" };
     }
     if (
@@ -63,19 +67,23 @@ export function parseConfig(files: SourceFile[], options: ParseOptions = {}): Pa
       statement.words.length > 0 &&
       statement.words[0]?.text === statement.keyword
     ) {
-      current = openSection(statement, diagnostics);
-      if (current.kind === "proxy") drafts.push(current.draft);
+      assembler.close(current);
+      current = openSection(statement, reading);
       if (current.kind === "userlist") userlists.push(current.section);
       if (current.kind === "resolvers") resolvers.push(current.section);
       if (current.kind === "other") others.push(current.section);
       if (current.kind === "global") global.span ??= statement.span;
-      continue;
+      return;
     }
-    readLine(current, statement, global, diagnostics);
-  }
+    readLine(current, statement, global, reading);
+  });
+  assembler.close(current);
 
-  const model = assemble(files, drafts, diagnostics);
-  return { model: { ...model, global, userlists, resolvers, others }, diagnostics: diagnostics.list };
+  const model = assembler.result(files);
+  return {
+    model: { ...model, global, userlists, resolvers, others },
+    diagnostics: [...lexing.list, ...reading.list, ...assembler.diagnostics.list],
+  };
 }
 
 function readLine(current: Current, d: Directive, global: Config["global"], diagnostics: Diagnostics): void {
@@ -110,7 +118,8 @@ function readLine(current: Current, d: Directive, global: Config["global"], diag
 function openSection(header: Statement, diagnostics: Diagnostics): Current {
   const kind = header.keyword;
   const keywordSpan = (header.words[0] as Word).span;
-  const [nameWord, ...rest] = header.args;
+  const nameWord = header.args[0];
+  const rest = header.args.slice(1);
   if (kind === "global") return { kind: "global" };
   if (PROXY_KINDS.has(kind)) {
     if (!nameWord && kind !== "defaults") {
@@ -147,22 +156,28 @@ function openSection(header: Statement, diagnostics: Diagnostics): Current {
   return { kind: "other", section: { kind, name, span, directives: [] } };
 }
 
-/** Applies defaults inheritance and checks cross-section references HAProxy resolves at start-up. */
-function assemble(
-  files: SourceFile[],
-  drafts: ProxyDraft[],
-  diagnostics: Diagnostics,
-): Omit<Config, "global" | "userlists" | "resolvers" | "others"> {
-  const defaults: Proxy[] = [];
-  const proxies: Proxy[] = [];
-  const named = new Map<string, { settings: ProxySettings; span: SourceSpan }[]>();
-  let last: { settings: ProxySettings; name: string } | undefined;
-  const seen = new Map<string, ProxyDraft>();
+/**
+ * Applies defaults inheritance and checks cross-section references HAProxy resolves at start-up,
+ * one proxy section at a time, in the order they are declared.
+ */
+class Assembler {
+  readonly diagnostics = new Diagnostics();
+  private readonly defaults: Proxy[] = [];
+  private readonly proxies: Proxy[] = [];
+  private readonly named = new Map<string, { settings: ProxySettings; span: SourceSpan }[]>();
+  private last: { settings: ProxySettings; name: string } | undefined;
+  private readonly seen: SeenNames = { frontend: new Map(), listen: new Map(), backend: new Map() };
 
-  for (const draft of drafts) {
+  /** Assembles the section `current` when it is a proxy section: none of its lines is left. */
+  close(current: Current): void {
+    if (current.kind === "proxy") this.add(current.draft);
+  }
+
+  private add(draft: ProxyDraft): void {
+    const diagnostics = this.diagnostics;
     let base: { settings: ProxySettings; name: string } | undefined;
     if (draft.from) {
-      const candidates = named.get(draft.from.value) ?? [];
+      const candidates = this.named.get(draft.from.value) ?? [];
       if (candidates.length === 0) {
         diagnostics.error(
           "unknown-defaults",
@@ -181,39 +196,44 @@ function assemble(
         base = { settings: (candidates[0] as { settings: ProxySettings }).settings, name: draft.from.value };
       }
     } else if (draft.kind !== "defaults") {
-      base = last;
+      base = this.last;
     }
-    const ownStats = draft.directives.some((d) => d.keyword === "stats");
-    const settings = resolveSettings(draft.own, base?.settings, base?.name ?? "", ownStats);
+    const settings = resolveSettings(draft.own, base?.settings, base?.name ?? "", draft.hasStatsLine);
     const proxy = finishProxy(draft, settings, base?.name, diagnostics);
     if (draft.kind === "defaults") {
-      defaults.push(proxy);
-      last = { settings, name: draft.name };
+      this.defaults.push(proxy);
+      this.last = { settings, name: draft.name };
       if (draft.name)
-        named.set(draft.name, [...(named.get(draft.name) ?? []), { settings, span: draft.nameSpan }]);
-      continue;
+        this.named.set(draft.name, [
+          ...(this.named.get(draft.name) ?? []),
+          { settings, span: draft.nameSpan },
+        ]);
+      return;
     }
-    checkDuplicateName(draft, seen, diagnostics);
-    proxies.push(proxy);
+    checkDuplicateName(draft, this.seen, diagnostics);
+    this.proxies.push(proxy);
   }
-  return {
-    files: files.map((f) => f.path),
-    defaults,
-    proxies,
-    frontends: proxies.filter(isFrontend),
-    backends: proxies.filter(isBackend),
-  };
+
+  result(files: SourceFile[]): Omit<Config, "global" | "userlists" | "resolvers" | "others"> {
+    const proxies = this.proxies;
+    return {
+      files: files.map((f) => f.path),
+      defaults: this.defaults,
+      proxies,
+      frontends: proxies.filter(isFrontend),
+      backends: proxies.filter(isBackend),
+    };
+  }
 }
 
+/** Proxies declared so far by name, one map per side a name can be taken on. */
+type SeenNames = Record<"frontend" | "listen" | "backend", Map<string, ProxyDraft>>;
+
 /** HAProxy refuses two proxies of one name unless one is only a frontend and the other only a backend. */
-function checkDuplicateName(
-  draft: ProxyDraft,
-  seen: Map<string, ProxyDraft>,
-  diagnostics: Diagnostics,
-): void {
-  for (const side of sidesOf(draft.kind)) {
-    const key = `${side}:${draft.name}`;
-    const earlier = seen.get(key);
+function checkDuplicateName(draft: ProxyDraft, seen: SeenNames, diagnostics: Diagnostics): void {
+  const sides = sidesOf(draft.kind);
+  for (const side of sides) {
+    const earlier = seen[side].get(draft.name);
     if (earlier) {
       diagnostics.error(
         "duplicate-name",
@@ -224,11 +244,15 @@ function checkDuplicateName(
       return;
     }
   }
-  for (const side of sidesOf(draft.kind)) seen.set(`${side}:${draft.name}`, draft);
+  for (const side of sides) seen[side].set(draft.name, draft);
 }
 
-function sidesOf(kind: ProxyKind): string[] {
-  if (kind === "listen") return ["frontend", "listen"];
-  if (kind === "frontend") return ["frontend"];
-  return ["backend"];
+const LISTEN_SIDES = ["frontend", "listen"] as const;
+const FRONTEND_SIDES = ["frontend"] as const;
+const BACKEND_SIDES = ["backend"] as const;
+
+function sidesOf(kind: ProxyKind): readonly (keyof SeenNames)[] {
+  if (kind === "listen") return LISTEN_SIDES;
+  if (kind === "frontend") return FRONTEND_SIDES;
+  return BACKEND_SIDES;
 }

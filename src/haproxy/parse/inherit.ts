@@ -4,7 +4,7 @@ import type { Proxy, ProxySettings } from "../../model/proxy.js";
 import type { Server, ServerSettings } from "../../model/server.js";
 import { readAddress } from "./address.js";
 import type { Diagnostics } from "./diagnostics.js";
-import type { OwnSettings, ProxyDraft } from "./proxy-section.js";
+import { type OwnSettings, type ProxyDraft, sectionSpan } from "./proxy-section.js";
 
 /** HAProxy's own defaults for a proxy that no defaults section configures. */
 function builtinSettings(): ProxySettings {
@@ -45,7 +45,11 @@ const OPTIONAL_KEYS = [
 
 /** Marks a value written in defaults section `via` as inherited through it. */
 function inherited<T>(value: Effective<T>, via: string): Effective<T> {
-  return value.origin === "section" ? { ...value, origin: "defaults", via } : value;
+  if (value.origin !== "section") return value;
+  const out = assign({} as Effective<T>, value);
+  out.origin = "defaults";
+  out.via = via;
+  return out;
 }
 
 function inheritRecord<T>(record: Record<string, Effective<T>>, via: string): Record<string, Effective<T>> {
@@ -103,6 +107,22 @@ function isEmpty(record: object): boolean {
   return true;
 }
 
+/** Copies the own keys of `source` onto `target`, in order, as a spread would. */
+function assign<T extends object>(target: T, source: object): T {
+  const from = source as Record<string, unknown>;
+  for (const key of Object.keys(from)) (target as Record<string, unknown>)[key] = from[key];
+  return target;
+}
+
+/**
+ * `{ ...a, ...b }`, built by assignment. Here, once per proxy or server, V8 gave every spread
+ * result a hidden class of its own, which made large configurations slow and heavy; objects
+ * built key by key share their hidden classes.
+ */
+function merged<T extends object>(a: T, b: T): T {
+  return assign(assign({} as T, a), b);
+}
+
 /**
  * Computes effective settings: what `own` writes wins over what `base` (a resolved defaults
  * section named `via`, or HAProxy's built-in values) provides.
@@ -118,9 +138,9 @@ export function resolveSettings(
     mode: own.mode ?? from.mode,
     balance: own.balance ?? from.balance,
     hashType: own.hashType ?? from.hashType,
-    options: isEmpty(own.options) ? from.options : { ...from.options, ...own.options },
-    optionArgs: isEmpty(own.optionArgs) ? from.optionArgs : { ...from.optionArgs, ...own.optionArgs },
-    timeouts: isEmpty(own.timeouts) ? from.timeouts : { ...from.timeouts, ...own.timeouts },
+    options: isEmpty(own.options) ? from.options : merged(from.options, own.options),
+    optionArgs: isEmpty(own.optionArgs) ? from.optionArgs : merged(from.optionArgs, own.optionArgs),
+    timeouts: isEmpty(own.timeouts) ? from.timeouts : merged(from.timeouts, own.timeouts),
     defaultServer: mergeDefaultServer(from.defaultServer, own.defaultServer),
     stats: mergeStats(from.stats, own.stats, hasOwnStatsLines),
   };
@@ -141,17 +161,30 @@ function mergeStats(
   ownLines: boolean,
 ): ProxySettings["stats"] {
   if (ownLines) return own;
-  const out: ProxySettings["stats"] = {
-    ...base,
-    auth: own.auth.length > 0 ? own.auth : base.auth,
-    httpRequestAuth: own.httpRequestAuth.length > 0 ? own.httpRequestAuth : base.httpRequestAuth,
-  };
+  // Without stats lines of its own a proxy has its base's settings, shared as its other
+  // inherited (never mutated) values are.
+  if (!hasStatsSettings(own)) return base;
+  const out = assign({} as ProxySettings["stats"], base);
+  out.auth = own.auth.length > 0 ? own.auth : base.auth;
+  out.httpRequestAuth = own.httpRequestAuth.length > 0 ? own.httpRequestAuth : base.httpRequestAuth;
   for (const key of ["enabled", "uri", "realm", "hideVersion"] as const) {
     const value = own[key] as Effective<never> | undefined;
     if (value) (out as unknown as Record<string, unknown>)[key] = value;
   }
   if (own.admin) out.admin = own.admin;
   return out;
+}
+
+function hasStatsSettings(stats: ProxySettings["stats"]): boolean {
+  return (
+    stats.auth.length > 0 ||
+    stats.httpRequestAuth.length > 0 ||
+    stats.enabled !== undefined ||
+    stats.uri !== undefined ||
+    stats.realm !== undefined ||
+    stats.hideVersion !== undefined ||
+    stats.admin !== undefined
+  );
 }
 
 function mergeDefaultServer(
@@ -161,9 +194,10 @@ function mergeDefaultServer(
   let ownTyped = false;
   for (const key in own) if (key !== "options") ownTyped = true;
   if (!ownTyped && isEmpty(own.options)) return base;
-  const out: Record<string, unknown> = { ...base };
+  const out: Record<string, unknown> = assign({}, base);
   for (const [key, value] of Object.entries(own)) if (key !== "options" && value) out[key] = value;
-  return { ...out, options: { ...base.options, ...own.options } } as ProxySettings["defaultServer"];
+  out.options = merged(base.options, own.options);
+  return out as ProxySettings["defaultServer"];
 }
 
 /** Server settings that exist only when some line sets them. */
@@ -176,7 +210,47 @@ function ownerOf(draft: ProxyDraft, line: ProxyDraft["servers"][number]): string
 
 /** Marks a proxy's default-server value as coming from default-server. */
 function fromDefaultServer<T>(value: Effective<T>): Effective<T> {
-  return { ...value, origin: "default-server" };
+  const out = assign({} as Effective<T>, value);
+  out.origin = "default-server";
+  return out;
+}
+
+/** What every server line of a proxy starts from, before its own options. */
+interface ServerBase {
+  /** Built-in values overridden by default-server ones. */
+  settings: ServerSettings;
+  /** The optional settings default-server gives. */
+  optional: (typeof OPTIONAL_SERVER_KEYS)[number][];
+  /** Default-server options, relabelled; undefined when there are none. */
+  options: Record<string, Effective<string | true>> | undefined;
+}
+
+const SERVER_BASES = new WeakMap<ProxySettings["defaultServer"], ServerBase>();
+
+/**
+ * The server base of a proxy's default-server settings. Every proxy that inherits one
+ * defaults section unchanged shares its default-server object, so the base is computed once
+ * for them all and its (never mutated) values are shared.
+ */
+function serverBase(defaultServer: ProxySettings["defaultServer"]): ServerBase {
+  const cached = SERVER_BASES.get(defaultServer);
+  if (cached) return cached;
+  const settings = assign({}, BUILTIN_SERVER) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(defaultServer)) {
+    if (key !== "options" && value) settings[key] = fromDefaultServer(value as Effective<unknown>);
+  }
+  let options: ServerBase["options"];
+  for (const [key, value] of Object.entries(defaultServer.options)) {
+    options ??= {};
+    options[key] = fromDefaultServer(value);
+  }
+  const base: ServerBase = {
+    settings: settings as unknown as ServerSettings,
+    optional: OPTIONAL_SERVER_KEYS.filter((key) => settings[key] !== undefined),
+    options,
+  };
+  SERVER_BASES.set(defaultServer, base);
+  return base;
 }
 
 /**
@@ -189,36 +263,29 @@ export function finishProxy(
   inheritsFrom: string | undefined,
   diagnostics: Diagnostics,
 ): Proxy {
-  const proxy: Proxy = {
-    ...settings,
-    kind: draft.kind,
-    name: draft.name,
-    nameSpan: draft.nameSpan,
-    headerSpan: draft.headerSpan,
-    span: draft.span,
-    binds: draft.binds,
-    acls: draft.acls,
-    routes: draft.routes,
-    servers: [],
-    httpCheckRules: draft.httpCheckRules,
-    directives: draft.directives,
-    unknown: draft.unknown,
-  };
+  // `settings` was resolved for this proxy alone, so it becomes the proxy rather than being
+  // copied into one; its keys come first, as they did when it was spread.
+  const proxy = settings as Proxy;
+  proxy.kind = draft.kind;
+  proxy.name = draft.name;
+  proxy.nameSpan = draft.nameSpan;
+  proxy.headerSpan = draft.headerSpan;
+  proxy.span = sectionSpan(draft);
+  proxy.binds = draft.binds;
+  proxy.acls = draft.acls;
+  proxy.routes = draft.routes;
+  proxy.servers = [];
+  proxy.httpCheckRules = draft.httpCheckRules;
+  proxy.directives = draft.directives;
+  proxy.unknown = draft.unknown;
   if (inheritsFrom !== undefined) proxy.inheritsFrom = inheritsFrom;
   if (draft.kind !== "backend" && draft.kind !== "listen") return proxy;
 
-  // What default-server gives every server of this proxy, relabelled once per proxy.
-  const fromDefault: Record<string, Effective<unknown>> = {};
-  for (const [key, value] of Object.entries(settings.defaultServer)) {
-    if (key !== "options" && value) fromDefault[key] = fromDefaultServer(value as Effective<unknown>);
-  }
-  const defaultOptions: Record<string, Effective<string | true>> = {};
-  for (const [key, value] of Object.entries(settings.defaultServer.options))
-    defaultOptions[key] = fromDefaultServer(value);
-  const hasDefaultOptions = !isEmpty(defaultOptions);
-  const base = { ...BUILTIN_SERVER, ...fromDefault } as unknown as ServerSettings;
-  const optionalBase = OPTIONAL_SERVER_KEYS.filter((key) => base[key] !== undefined);
-
+  const {
+    settings: base,
+    optional: optionalBase,
+    options: defaultOptions,
+  } = serverBase(settings.defaultServer);
   for (const line of draft.servers) {
     const addressWord = line.addressWord;
     if (!addressWord) continue;
@@ -251,7 +318,7 @@ export function finishProxy(
       fall: own.fall ?? base.fall,
       rise: own.rise ?? base.rise,
       ssl: own.ssl ?? base.ssl,
-      options: hasDefaultOptions ? { ...defaultOptions, ...own.options } : own.options,
+      options: defaultOptions ? merged(defaultOptions, own.options) : own.options,
     };
     for (const key of optionalBase) settingsOut[key] = base[key] as never;
     if (own.maxconn) settingsOut.maxconn = own.maxconn;

@@ -18,10 +18,23 @@ export interface LexedLine {
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 const NAME_CHAR = /[A-Za-z0-9_]/;
-
-/** Characters that end a plain word or need the slow path: blanks, #, quotes, backslash. */
-const SPECIAL_OR_BLANK = new Set([" ", "\t", "\r", "#", "'", '"', "\\"].map((c) => c.charCodeAt(0)));
 const NAME_START = /[A-Za-z_]/;
+
+const SPACE = 32;
+const TAB = 9;
+const CR = 13;
+const HASH = 35;
+
+/**
+ * 1 for the characters that end a plain word or need the slow path (blanks, #, quotes,
+ * backslash), by char code; every code past the table is a plain character.
+ */
+const SPECIAL_OR_BLANK = new Uint8Array(128);
+for (const c of [" ", "\t", "\r", "#", "'", '"', "\\"]) SPECIAL_OR_BLANK[c.charCodeAt(0)] = 1;
+
+function isBlankCode(c: number): boolean {
+  return c === SPACE || c === TAB || c === CR;
+}
 
 /**
  * Splits one configuration line into words the way HAProxy 2.6 does: blanks separate words;
@@ -32,26 +45,101 @@ const NAME_START = /[A-Za-z_]/;
  * several words. Columns are 1-based and count UTF-16 code units.
  */
 export function lexLine(text: string, file: string, line: number, env: Environment): LexedLine {
-  const words: Word[] = [];
   const problems: LexProblem[] = [];
-  let i = 0;
-  const n = text.length;
+  const words = new LineLexer().lex(text, 0, text.length, file, line, env, problems);
+  return { words, problems };
+}
+
+const WORD_CACHE_SIZE = 4096;
+/** Longer words are mostly names and addresses, which seldom repeat. */
+const MAX_CACHED_WORD = 32;
+
+/**
+ * Lexes the lines of one configuration read, keeping what they share for speed: the words of
+ * the line being read, and recently read short words by a hash of their characters. Most words
+ * of a large configuration are the same few keywords (`server`, `check`, `weight`, ...): looking
+ * them up gives each one string instead of a copy per occurrence, which the model would keep.
+ */
+export class LineLexer {
+  // A new word takes the slot of whatever was there.
+  private readonly cache = new Array<string>(WORD_CACHE_SIZE).fill("");
+  // Words are gathered here and copied out at their exact count: a fresh array grown by push
+  // keeps room for 16 words, which every line of a large file would carry.
+  private readonly scratch: Word[] = [];
+
+  /**
+   * `lexLine` for the line at `text[from..to)` (without its newline): lines are read in place,
+   * which spares large files a string per line. Problems, rare, are appended to `problems`.
+   */
+  lex(
+    text: string,
+    from: number,
+    to: number,
+    file: string,
+    line: number,
+    env: Environment,
+    problems: LexProblem[],
+  ): Word[] {
+    return lexRange(text, from, to, file, line, env, problems, this.scratch, this.cache);
+  }
+}
+
+/** `text.slice(start, end)`, from `cache` when it holds it; `hash` covers those characters. */
+function cachedWord(cache: string[], text: string, start: number, end: number, hash: number): string {
+  const length = end - start;
+  if (length > MAX_CACHED_WORD) return text.slice(start, end);
+  const slot = (hash ^ (hash >>> 12)) & (WORD_CACHE_SIZE - 1);
+  const cached = cache[slot] as string;
+  if (cached.length === length && sameChars(text, start, cached)) return cached;
+  const word = text.slice(start, end);
+  cache[slot] = word;
+  return word;
+}
+
+/** True when `text` holds `word` at `start` (a plain loop: `startsWith` costs more on short words). */
+function sameChars(text: string, start: number, word: string): boolean {
+  for (let k = 0; k < word.length; k++) if (text.charCodeAt(start + k) !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/** `LineLexer.lex`, with its state passed in. */
+function lexRange(
+  text: string,
+  from: number,
+  to: number,
+  file: string,
+  line: number,
+  env: Environment,
+  problems: LexProblem[],
+  words: Word[],
+  cache: string[],
+): Word[] {
+  let count = 0;
+  const n = to;
+  // Columns are counted from the line's start.
+  const base = from - 1;
+  let i = from;
 
   while (i < n) {
-    while (i < n && isBlank(text[i])) i++;
-    if (i >= n || text[i] === "#") break;
+    while (i < n && isBlankCode(text.charCodeAt(i))) i++;
+    if (i >= n || text.charCodeAt(i) === HASH) break;
 
     const start = i;
     // Fast path: most words hold no quote, escape or variable, so they are their own text.
     let end = i;
-    while (end < n && !SPECIAL_OR_BLANK.has(text.charCodeAt(end))) end++;
-    if (end === n || isBlank(text[end]) || text[end] === "#") {
-      const raw = text.slice(start, end);
-      words.push({
+    let hash = 0;
+    for (; end < n; end++) {
+      const c = text.charCodeAt(end);
+      if (c < 128 && SPECIAL_OR_BLANK[c] === 1) break;
+      hash = (Math.imul(hash, 31) + c) | 0;
+    }
+    if (end === n || isBlankCode(text.charCodeAt(end)) || text.charCodeAt(end) === HASH) {
+      const raw = cachedWord(cache, text, start, end, hash);
+      words[count++] = {
         text: raw,
         raw,
-        span: { file, line, column: start + 1, endLine: line, endColumn: end + 1 },
-      });
+        span: { file, line, column: start - base, endLine: line, endColumn: end - base },
+      };
       i = end;
       continue;
     }
@@ -77,18 +165,18 @@ export function lexLine(text: string, file: string, line: number, env: Environme
         continue;
       }
       if (c === "\\" && quote !== "'" && i + 1 < n) {
-        const [unescaped, width] = unescape(text, i);
+        const [unescaped, width] = unescape(text, i, n);
         value += unescaped;
         i += width;
         continue;
       }
       if (c === "$" && quote === '"') {
-        const variable = readVariable(text, i);
+        const variable = readVariable(text, i, n);
         if (variable === "unterminated") {
           problems.push({
             code: "unterminated-variable",
-            column: i + 1,
-            endColumn: n + 1,
+            column: i - base,
+            endColumn: n - base,
             message: "the variable reference '${' has no matching '}' or an invalid name",
             hint: "Write ${NAME} or ${NAME-default} (HAProxy does not support ${NAME:-default}), or escape the dollar sign as '\\$'.",
           });
@@ -120,29 +208,32 @@ export function lexLine(text: string, file: string, line: number, env: Environme
     if (quote !== null) {
       problems.push({
         code: "unterminated-quote",
-        column: start + 1,
-        endColumn: n + 1,
+        column: start - base,
+        endColumn: n - base,
         message: `the ${quote === '"' ? "double" : "single"} quote opened here is never closed`,
         hint: `Add the closing ${quote} on the same line; HAProxy words cannot span lines.`,
       });
     }
 
-    const span = { file, line, column: start + 1, endLine: line, endColumn: i + 1 };
+    const span = { file, line, column: start - base, endLine: line, endColumn: i - base };
     const raw = text.slice(start, i);
-    for (const part of spread) words.push({ text: part, raw, span });
+    for (const part of spread) words[count++] = { text: part, raw, span };
     // An unquoted variable that expands to nothing leaves no word behind.
-    if (value.length > 0 || quoted) words.push({ text: value, raw, span });
+    if (value.length > 0 || quoted) words[count++] = { text: value, raw, span };
   }
 
-  return { words, problems };
+  return words.slice(0, count);
 }
 
 function isBlank(c: string | undefined): boolean {
   return c === " " || c === "\t" || c === "\r";
 }
 
-/** Resolves the escape at `text[i]` (a backslash); returns the text and how many chars it took. */
-function unescape(text: string, i: number): [string, number] {
+/**
+ * Resolves the escape at `text[i]` (a backslash, with a character after it before `end`);
+ * returns the text and how many chars it took.
+ */
+function unescape(text: string, i: number, end: number): [string, number] {
   const next = text[i + 1] as string;
   switch (next) {
     case "r":
@@ -152,7 +243,7 @@ function unescape(text: string, i: number): [string, number] {
     case "t":
       return ["\t", 2];
     case "x": {
-      const hex = text.slice(i + 2, i + 4);
+      const hex = text.slice(i + 2, Math.min(i + 4, end));
       if (/^[0-9a-fA-F]{2}$/.test(hex)) return [String.fromCharCode(Number.parseInt(hex, 16)), 4];
       return ["\\x", 2];
     }
@@ -177,11 +268,14 @@ interface VariableRef {
   end: number;
 }
 
-/** Reads `$NAME`, `${NAME}`, `${NAME[*]}` or `${NAME-default}` at `text[i]`; null if `$` is literal. */
-function readVariable(text: string, i: number): VariableRef | "unterminated" | null {
-  if (text[i + 1] === "{") {
+/**
+ * Reads `$NAME`, `${NAME}`, `${NAME[*]}` or `${NAME-default}` at `text[i]`, within the line that
+ * ends at `lineEnd`; null if `$` is literal.
+ */
+function readVariable(text: string, i: number, lineEnd: number): VariableRef | "unterminated" | null {
+  if (text[i + 1] === "{" && i + 1 < lineEnd) {
     const close = text.indexOf("}", i + 2);
-    if (close < 0) return "unterminated";
+    if (close < 0 || close >= lineEnd) return "unterminated";
     let inner = text.slice(i + 2, close);
     let spread = false;
     if (inner.endsWith("[*]")) {
@@ -194,8 +288,8 @@ function readVariable(text: string, i: number): VariableRef | "unterminated" | n
       return { name: inner.slice(0, dash), fallback: inner.slice(dash + 1), spread, end: close + 1 };
     return { name: inner, spread, end: close + 1 };
   }
-  if (!NAME_START.test(text[i + 1] ?? "")) return null;
+  if (i + 1 >= lineEnd || !NAME_START.test(text[i + 1] ?? "")) return null;
   let end = i + 1;
-  while (end < text.length && NAME_CHAR.test(text[end] as string)) end++;
+  while (end < lineEnd && NAME_CHAR.test(text[end] as string)) end++;
   return { name: text.slice(i + 1, end), spread: false, end };
 }

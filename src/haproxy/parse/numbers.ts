@@ -10,6 +10,12 @@ const TIME_UNITS_MS: Record<string, number> = {
   d: 86_400_000,
 };
 
+const UNIT_MS: ReadonlyMap<string, number> = new Map(Object.entries(TIME_UNITS_MS));
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
 /** HAProxy keeps timers in a signed 32-bit millisecond count (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -22,6 +28,16 @@ export type TimeRead = { ok: true; value: number; trailing?: string } | { ok: fa
  * valid unit (`10mn`) are accepted with a warning, which `trailing` carries; anything else fails.
  */
 export function readTime(text: string): TimeRead {
+  // Fast path for the plain forms (`2s`, `500ms`, `5000`) that large configurations repeat.
+  let digits = 0;
+  while (digits < text.length && isDigit(text.charCodeAt(digits))) digits++;
+  if (digits > 0) {
+    const factor = UNIT_MS.get(digits === text.length ? "ms" : text.slice(digits));
+    if (factor !== undefined) {
+      const value = Number(text.slice(0, digits)) * factor;
+      if (value <= MAX_TIMER_MS) return { ok: true, value };
+    }
+  }
   const m = /^(\d+)(us|ms|s|m|h|d)?(.*)$/.exec(text);
   if (!m) {
     if (text === "") return { ok: false, reason: "a duration is missing" };

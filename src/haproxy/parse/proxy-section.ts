@@ -59,7 +59,10 @@ export interface ProxyDraft {
   name: string;
   nameSpan: SourceSpan;
   headerSpan: SourceSpan;
-  span: SourceSpan;
+  /** The span of the section's last line so far; `sectionSpan` joins it to the header's. */
+  lastLineSpan?: SourceSpan;
+  /** Some line of the section is a `stats` line. */
+  hasStatsLine: boolean;
   from?: Located<string>;
   binds: Bind[];
   acls: Acl[];
@@ -111,7 +114,7 @@ export function newProxyDraft(
     name,
     nameSpan,
     headerSpan: header.span,
-    span: header.span,
+    hasStatsLine: false,
     binds: [],
     acls: [],
     routes: [],
@@ -119,14 +122,18 @@ export function newProxyDraft(
     httpCheckRules: [],
     directives: [],
     unknown: [],
-    own: {
-      options: {},
-      optionArgs: {},
-      timeouts: {},
-      defaultServer: { options: {} },
-      stats: { auth: [], httpRequestAuth: [] },
-    },
+    own: emptyOwnSettings(),
   };
+}
+
+/**
+ * Nothing written yet. Built from small literals: V8 creates one deeply nested literal (as the
+ * draft with these inside was) several times slower, which shows with thousands of sections.
+ */
+function emptyOwnSettings(): OwnSettings {
+  const defaultServer: ServerOptions = { options: {} };
+  const stats: StatsSettings = { auth: [], httpRequestAuth: [] };
+  return { options: {}, optionArgs: {}, timeouts: {}, defaultServer, stats };
 }
 
 /** Keywords of rule lines that may end with an `if`/`unless` condition. */
@@ -151,19 +158,29 @@ const RULE_LINE_KEYWORDS = new Set([
 function attachCondition(d: Directive): void {
   const start = d.args.findIndex((w) => w.text === "if" || w.text === "unless");
   if (start < 0) return;
-  const condition = readCondition(d.args.slice(start), new Diagnostics());
+  const condition = readCondition(d.args, new Diagnostics(), start);
   if (condition) d.condition = condition;
+}
+
+/** From the section's header to its last line (the header alone when it has no lines). */
+export function sectionSpan(draft: ProxyDraft): SourceSpan {
+  return draft.lastLineSpan ? joinSpans(draft.headerSpan, draft.lastLineSpan) : draft.headerSpan;
+}
+
+/** A value written in the section itself. */
+function written<T>(value: T, span: SourceSpan): Effective<T> {
+  return { value, origin: "section", span };
 }
 
 /** Reads one line of a frontend, backend, listen or defaults section into `draft`. */
 export function readProxyLine(draft: ProxyDraft, d: Directive, diagnostics: Diagnostics): void {
   draft.directives.push(d);
   if (RULE_LINE_KEYWORDS.has(d.keyword)) attachCondition(d);
-  draft.span = joinSpans(draft.span, d.span);
-  const here = (value: unknown, span: SourceSpan = d.span) =>
-    ({ value, origin: "section", span }) as Effective<never>;
+  // The section's span is joined once at the end, not once per line.
+  draft.lastLineSpan = d.span;
+  if (d.keyword === "stats") draft.hasStatsLine = true;
   const own = draft.own;
-  const arg = (i: number) => d.args[i];
+  const args = d.args;
 
   const removed = REMOVED_PROXY_KEYWORDS.get(d.keyword);
   if (removed) {
@@ -194,7 +211,7 @@ export function readProxyLine(draft: ProxyDraft, d: Directive, diagnostics: Diag
 
   switch (d.keyword) {
     case "mode": {
-      const m = arg(0);
+      const m = args[0];
       if (!m || !MODES.has(m.text)) {
         diagnostics.error(
           "bad-value",
@@ -204,69 +221,69 @@ export function readProxyLine(draft: ProxyDraft, d: Directive, diagnostics: Diag
         );
         return;
       }
-      own.mode = here(m.text);
+      own.mode = written(m.text as ProxyMode, d.span);
       return;
     }
     case "balance":
       return readBalance(draft, d, diagnostics);
     case "hash-type": {
-      const method = arg(0)?.text;
+      const method = args[0]?.text;
       if (method !== "map-based" && method !== "consistent") {
         diagnostics.error(
           "bad-value",
-          arg(0)?.span ?? d.span,
+          args[0]?.span ?? d.span,
           "'hash-type' only supports 'consistent' and 'map-based'",
           "Write 'hash-type consistent' to keep most clients on their server when servers change.",
         );
         return;
       }
       const hashType: HashType = { method };
-      const hashFunction = arg(1);
+      const hashFunction = args[1];
       if (hashFunction) hashType.function = hashFunction.text;
-      if (arg(2)) hashType.modifier = (arg(2) as Word).text;
-      own.hashType = here(hashType);
+      if (args[2]) hashType.modifier = (args[2] as Word).text;
+      own.hashType = written(hashType, d.span);
       return;
     }
     case "hash-balance-factor": {
-      const read = readCount(arg(0)?.text ?? "");
+      const read = readCount(args[0]?.text ?? "");
       if (!read.ok || (read.value > 0 && read.value <= 100)) {
         diagnostics.error(
           "bad-value",
-          arg(0)?.span ?? d.span,
+          args[0]?.span ?? d.span,
           "'hash-balance-factor' must be 0 or greater than 100",
           "A factor of 125 to 150 lets no server take more than 125-150% of the average load.",
         );
         return;
       }
-      own.hashBalanceFactor = here(read.value);
+      own.hashBalanceFactor = written(read.value, d.span);
       return;
     }
     case "option":
       return readOption(draft, d, diagnostics);
     case "http-check":
       draft.httpCheckRules.push(d);
-      if (arg(0)?.text === "send") readHttpCheckSend(draft, d);
+      if (args[0]?.text === "send") readHttpCheckSend(draft, d);
       return;
     case "timeout":
       return readTimeout(draft, d, diagnostics);
     case "retries":
     case "maxconn":
     case "fullconn": {
-      const read = readCount(arg(0)?.text ?? "");
+      const read = readCount(args[0]?.text ?? "");
       if (!read.ok) {
         diagnostics.error(
           "bad-number",
-          arg(0)?.span ?? d.span,
+          args[0]?.span ?? d.span,
           `'${d.keyword}': ${read.reason}; HAProxy silently reads only the leading digits (none reads as 0)`,
           `Write '${d.keyword}' followed by a plain whole number.`,
         );
         return;
       }
-      own[d.keyword] = here(read.value);
+      own[d.keyword] = written(read.value, d.span);
       return;
     }
     case "default_backend": {
-      const name = arg(0);
+      const name = args[0];
       if (!name) {
         diagnostics.error(
           "missing-argument",
@@ -276,14 +293,14 @@ export function readProxyLine(draft: ProxyDraft, d: Directive, diagnostics: Diag
         );
         return;
       }
-      own.defaultBackend = here(name.text, name.span);
+      own.defaultBackend = written(name.text, name.span);
       return;
     }
     case "use_backend":
       return readRoute(draft, d, diagnostics);
     case "acl": {
-      const [name, ...test] = d.args;
-      if (!name || test.length === 0) {
+      const name = args[0];
+      if (!name || args.length < 2) {
         diagnostics.error(
           "missing-argument",
           d.span,
@@ -292,7 +309,12 @@ export function readProxyLine(draft: ProxyDraft, d: Directive, diagnostics: Diag
         );
         return;
       }
-      draft.acls.push({ ...readAclTest(test), name: name.text, nameSpan: name.span, span: d.span });
+      // The test becomes the ACL (keys in the order a spread of it gave, the span replaced in place).
+      const acl = readAclTest(args, 1) as Acl;
+      acl.name = name.text;
+      acl.nameSpan = name.span;
+      acl.span = d.span;
+      draft.acls.push(acl);
       return;
     }
     case "bind": {
@@ -301,7 +323,8 @@ export function readProxyLine(draft: ProxyDraft, d: Directive, diagnostics: Diag
       return;
     }
     case "server": {
-      const [name, addressWord] = d.args;
+      const name = args[0];
+      const addressWord = args[1];
       if (!name || !addressWord) {
         diagnostics.error(
           "missing-argument",
@@ -503,7 +526,7 @@ function readRoute(draft: ProxyDraft, d: Directive, diagnostics: Diagnostics): v
       );
       return;
     }
-    const condition = readCondition(d.args.slice(1), diagnostics);
+    const condition = readCondition(d.args, diagnostics, 1);
     if (!condition) return;
     route.condition = condition;
   }
@@ -528,7 +551,7 @@ function readServerTemplate(draft: ProxyDraft, d: Directive, diagnostics: Diagno
   const options = readServerOptions(d.args, 3, `server-template ${draft.name}/${prefix.text}`, diagnostics);
   for (let n = first; n <= last && n - first < 10_000; n++) {
     draft.servers.push({
-      name: { ...prefix, text: `${prefix.text}${n}` },
+      name: { text: `${prefix.text}${n}`, raw: prefix.raw, span: prefix.span },
       addressWord,
       options,
       directive: d,

@@ -2,7 +2,7 @@ import type { Directive, Word } from "../../model/directive.js";
 import type { SourceSpan } from "../../model/span.js";
 import { evaluateCondition } from "./conditional-blocks.js";
 import type { Diagnostics } from "./diagnostics.js";
-import { type Environment, lexLine } from "./lex-line.js";
+import { type Environment, type LexProblem, LineLexer } from "./lex-line.js";
 
 /** A configuration file's path and content. */
 export interface SourceFile {
@@ -12,6 +12,9 @@ export interface SourceFile {
 
 /** HAProxy 2.6 refuses lines with more than this many words. */
 const MAX_LINE_ARGS = 64;
+
+const NEWLINE = 10;
+const DOT = 46;
 
 interface Block {
   /** This branch's lines are read. */
@@ -30,12 +33,18 @@ export interface Statement extends Directive {
 }
 
 /**
- * Turns files into directives in HAProxy's reading order: lexes every line, applies
- * `.if/.elif/.else/.endif` blocks and reports what HAProxy 2.6 refuses at this level (a byte order
- * mark, a missing final newline, unclosed quotes or blocks, too many words on a line).
+ * Turns files into directives in HAProxy's reading order, handing each to `visit` as soon as it
+ * is read: lexes every line, applies `.if/.elif/.else/.endif` blocks and reports what HAProxy 2.6
+ * refuses at this level (a byte order mark, a missing final newline, unclosed quotes or blocks,
+ * too many words on a line).
  */
-export function readStatements(files: SourceFile[], env: Environment, diagnostics: Diagnostics): Statement[] {
-  const statements: Statement[] = [];
+export function readStatements(
+  files: SourceFile[],
+  env: Environment,
+  diagnostics: Diagnostics,
+  visit: (statement: Statement) => void,
+): void {
+  const lexer = new LineLexer();
   files.forEach((file, fileIndex) => {
     let text = file.text;
     if (text.startsWith("\uFEFF")) {
@@ -47,55 +56,63 @@ export function readStatements(files: SourceFile[], env: Environment, diagnostic
       );
       text = text.slice(1);
     }
-    const lines = text.split("\n");
-    if (text.length > 0 && !text.endsWith("\n")) {
-      const last = lines.length;
-      const length = (lines[last - 1] as string).length;
+    // Lines are read in place, between newlines, rather than split into strings of their own.
+    const length = text.length;
+    if (length > 0 && text.charCodeAt(length - 1) !== NEWLINE) {
+      const lastStart = text.lastIndexOf("\n") + 1;
+      const lastLine = countLines(text) + 1;
       diagnostics.error(
         "missing-final-newline",
-        { file: file.path, line: last, column: 1, endLine: last, endColumn: length + 1 },
+        { file: file.path, line: lastLine, column: 1, endLine: lastLine, endColumn: length - lastStart + 1 },
         "the last line has no newline; HAProxy 2.6 refuses the file ('Missing LF on last line')",
         "End the file with a newline character.",
       );
-    } else {
-      lines.pop();
     }
     const blocks: Block[] = [];
-    lines.forEach((content, index) => {
-      const lineNumber = index + 1;
-      const lexed = lexLine(content, file.path, lineNumber, env);
-      for (const p of lexed.problems) {
-        diagnostics.error(
-          p.code,
-          {
-            file: file.path,
-            line: lineNumber,
-            column: p.column,
-            endLine: lineNumber,
-            endColumn: p.endColumn,
-          },
-          p.message,
-          p.hint,
-        );
+    const problems: LexProblem[] = [];
+    let lineNumber = 0;
+    let from = 0;
+    while (from < length) {
+      let to = text.indexOf("\n", from);
+      if (to < 0) to = length;
+      lineNumber++;
+      const words = lexer.lex(text, from, to, file.path, lineNumber, env, problems);
+      from = to + 1;
+      if (problems.length > 0) {
+        for (const p of problems) {
+          diagnostics.error(
+            p.code,
+            {
+              file: file.path,
+              line: lineNumber,
+              column: p.column,
+              endLine: lineNumber,
+              endColumn: p.endColumn,
+            },
+            p.message,
+            p.hint,
+          );
+        }
+        problems.length = 0;
       }
-      const first = lexed.words[0];
-      if (!first) return;
+      const first = words[0];
+      if (!first) continue;
       const active = blocks.length === 0 || (blocks[blocks.length - 1] as Block).active;
-      if (first.text.startsWith(".") && /^\.[a-z]+$/.test(first.text)) {
-        handleBlockDirective(first, lexed.words.slice(1), blocks, active, env, diagnostics);
-        return;
+      if (first.text.charCodeAt(0) === DOT && /^\.[a-z]+$/.test(first.text)) {
+        handleBlockDirective(first, words.slice(1), blocks, active, env, diagnostics);
+        continue;
       }
-      if (!active) return;
-      if (lexed.words.length > MAX_LINE_ARGS) {
+      if (!active) continue;
+      if (words.length > MAX_LINE_ARGS) {
         diagnostics.error(
           "too-many-words",
-          lineSpan(lexed.words),
-          `the line has ${lexed.words.length} words; HAProxy reads at most ${MAX_LINE_ARGS}`,
+          lineSpan(words),
+          `the line has ${words.length} words; HAProxy reads at most ${MAX_LINE_ARGS}`,
           "Split the line into several lines (for example several 'acl' lines with the same name).",
         );
       }
-      statements.push({ ...toDirective(lexed.words), fileIndex });
-    });
+      visit(toStatement(words, fileIndex));
+    }
     for (const open of blocks) {
       diagnostics.error(
         "unterminated-block",
@@ -105,7 +122,6 @@ export function readStatements(files: SourceFile[], env: Environment, diagnostic
       );
     }
   });
-  return statements;
 }
 
 function handleBlockDirective(
@@ -208,14 +224,23 @@ function joined(args: Word[]): string {
 }
 
 function lineSpan(words: Word[]): SourceSpan {
-  const first = words[0] as Word;
-  const last = words[words.length - 1] as Word;
-  return { ...first.span, endLine: last.span.endLine, endColumn: last.span.endColumn };
+  const first = (words[0] as Word).span;
+  const last = (words[words.length - 1] as Word).span;
+  return {
+    file: first.file,
+    line: first.line,
+    column: first.column,
+    endLine: last.endLine,
+    endColumn: last.endColumn,
+  };
 }
 
-/** Builds a directive from a line's words, reading a leading `no` or `default` as a prefix. */
-export function toDirective(words: Word[]): Directive {
-  const span = lineSpan(words);
+/**
+ * Builds a statement from a line's words, reading a leading `no` or `default` as a prefix. It is
+ * built as one literal: every line becomes one, and a spread copy gives each its own hidden
+ * class, which large files pay for in time and memory.
+ */
+function toStatement(words: Word[], fileIndex: number): Statement {
   const first = words[0] as Word;
   const prefixed = (first.text === "no" || first.text === "default") && words.length > 1;
   const keywordIndex = prefixed ? 1 : 0;
@@ -224,6 +249,14 @@ export function toDirective(words: Word[]): Directive {
     args: words.slice(keywordIndex + 1),
     words,
     negated: prefixed && first.text === "no",
-    span,
+    span: lineSpan(words),
+    fileIndex,
   };
+}
+
+/** How many newlines `text` holds. */
+function countLines(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) count++;
+  return count;
 }

@@ -1,6 +1,7 @@
 import type { Word } from "../../model/directive.js";
 import type { Effective } from "../../model/effective.js";
 import type { ServerSettings } from "../../model/server.js";
+import { joinSpans, type SourceSpan } from "../../model/span.js";
 import type { Diagnostics } from "./diagnostics.js";
 import { closestKeyword, SERVER_OPTIONS } from "./keywords.js";
 import { readCount, readCountInRange, readTime } from "./numbers.js";
@@ -57,102 +58,145 @@ export function readServerOptions(
       i++;
       continue;
     }
-    const span = value
-      ? { ...word.span, endLine: value.span.endLine, endColumn: value.span.endColumn }
-      : word.span;
-    settings.options[keyword] = { value: value ? value.text : true, origin: "section", span };
-    applyTypedOption(settings, keyword, value, span, owner, diagnostics);
+    const span = value ? joinSpans(word.span, value.span) : word.span;
+    const written: Effective<string | true> = { value: value ? value.text : true, origin: "section", span };
+    settings.options[keyword] = written;
+    applyTypedOption(settings, keyword, value, written, owner, diagnostics);
     i += 1 + arity;
   }
   return settings;
 }
 
+/** A typed server setting written on the line. */
+function section<T>(value: T, span: SourceSpan): Effective<T> {
+  return { value, origin: "section", span };
+}
+
+function reportBadNumber(
+  diagnostics: Diagnostics,
+  span: SourceSpan,
+  owner: string,
+  keyword: string,
+  reason: string,
+  hint: string,
+): void {
+  diagnostics.error("bad-number", span, `'${owner}': ${keyword}: ${reason}`, hint);
+}
+
+/**
+ * Sets the typed setting `keyword` gives, if any. `written` is what went into `options`; flags
+ * share it, as their typed value is the same `true` from the same words.
+ */
 function applyTypedOption(
   settings: ServerOptions,
   keyword: string,
   value: Word | undefined,
-  span: Word["span"],
+  written: Effective<string | true>,
   owner: string,
   diagnostics: Diagnostics,
 ): void {
-  const set = <K extends keyof ServerSettings>(
-    key: K,
-    v: ServerSettings[K] extends Effective<infer T> | undefined ? T : never,
-  ) => {
-    (settings as Record<string, unknown>)[key] = { value: v, origin: "section", span };
-  };
-  const bad = (reason: string, hint: string) =>
-    diagnostics.error("bad-number", value?.span ?? span, `'${owner}': ${keyword}: ${reason}`, hint);
-
+  const span = written.span as SourceSpan;
+  const valueSpan = value?.span ?? span;
   switch (keyword) {
     case "check":
     case "backup":
     case "disabled":
     case "ssl":
-      set(keyword, true);
+      settings[keyword] = written as Effective<true>;
       return;
     case "enabled":
-      set("disabled", false);
+      settings.disabled = section(false, span);
       return;
     case "weight": {
       const read = readCountInRange(value?.text ?? "", 0, 256);
       if (!read.ok)
-        return bad(
+        return reportBadNumber(
+          diagnostics,
+          valueSpan,
+          owner,
+          keyword,
           read.reason,
           "Server weights are whole numbers from 0 to 256; HAProxy reads anything else as 0 or refuses it.",
         );
-      set("weight", read.value);
+      settings.weight = section(read.value, span);
       return;
     }
     case "inter":
     case "fastinter":
     case "downinter": {
       const read = readTime(value?.text ?? "");
-      if (!read.ok) return bad(read.reason, "Write a duration such as 2s or 500ms.");
+      if (!read.ok)
+        return reportBadNumber(
+          diagnostics,
+          valueSpan,
+          owner,
+          keyword,
+          read.reason,
+          "Write a duration such as 2s or 500ms.",
+        );
       if (read.trailing) {
         diagnostics.warning(
           "timer-trailing-characters",
-          value?.span ?? span,
+          valueSpan,
           `'${owner}': ${keyword}: HAProxy ignores '${read.trailing}' after the unit`,
           "Units are us, ms, s, m, h, d.",
         );
       }
-      if (keyword === "inter") set("inter", read.value);
+      if (keyword === "inter") settings.inter = section(read.value, span);
       return;
     }
     case "fall":
     case "rise": {
       const read = readCountInRange(value?.text ?? "", 1, 2 ** 31 - 1);
       if (!read.ok)
-        return bad(read.reason, `'${keyword}' counts consecutive checks; use a whole number of at least 1.`);
-      set(keyword, read.value);
+        return reportBadNumber(
+          diagnostics,
+          valueSpan,
+          owner,
+          keyword,
+          read.reason,
+          `'${keyword}' counts consecutive checks; use a whole number of at least 1.`,
+        );
+      settings[keyword] = section(read.value, span);
       return;
     }
     case "maxconn": {
       const read = readCount(value?.text ?? "");
       if (!read.ok)
-        return bad(
+        return reportBadNumber(
+          diagnostics,
+          valueSpan,
+          owner,
+          keyword,
           `${read.reason}; HAProxy silently reads only its leading digits`,
           "Write the full number, e.g. 10000 rather than 10k.",
         );
-      set("maxconn", read.value);
+      settings.maxconn = section(read.value, span);
       return;
     }
     case "port": {
       const read = readCountInRange(value?.text ?? "", 1, 65535);
-      if (!read.ok) return bad(read.reason, "A check port is a number from 1 to 65535.");
-      set("checkPort", read.value);
+      if (!read.ok)
+        return reportBadNumber(
+          diagnostics,
+          valueSpan,
+          owner,
+          keyword,
+          read.reason,
+          "A check port is a number from 1 to 65535.",
+        );
+      settings.checkPort = section(read.value, span);
       return;
     }
     case "resolvers":
-      set("resolvers", value?.text ?? "");
+      settings.resolvers = section(value?.text ?? "", span);
       return;
     case "init-addr":
-      set("initAddr", value?.text ?? "");
+      settings.initAddr = section(value?.text ?? "", span);
       return;
     default: {
       const negated = NEGATABLE[keyword];
-      if (negated) (settings as Record<string, unknown>)[negated] = { value: false, origin: "section", span };
+      if (negated) (settings as Record<string, unknown>)[negated] = section(false, span);
     }
   }
 }
