@@ -27,9 +27,12 @@ export function predictCapacity(
   resimulate: (down: ReadonlySet<string>) => BackendPrediction[],
   failures: boolean,
 ): CapacityReport {
+  const nMinus1: FailureOutcome[] = [];
+  const capacityKnown = result.backends.some((b) => b.servers.some((s) => s.capacityRps !== undefined));
+  // Nothing can overload without a known capacity: skip the per-machine tally on large configs.
+  if (!failures && !capacityKnown) return { now: [], nMinus1 };
   const machines = machinesOf(result.backends);
   const now = overloads(machines, result.backends);
-  const nMinus1: FailureOutcome[] = [];
   if (!failures) return { now, nMinus1 };
   const rates = machineRates(result.backends);
   for (const machine of machines.values()) {

@@ -57,12 +57,17 @@ export function simulate(
   const failureTraffic = { ...traffic, samples: Math.min(traffic.samples, FAILURE_SAMPLES) };
   const result: SimulationResult = { traffic, frontends, backends, capacity: { now: [], nMinus1: [] } };
   const capacityKnown = backends.some((b) => b.servers.some((s) => s.capacityRps !== undefined));
-  const backendOfLine = new Map<string, Proxy>();
-  for (const b of config.backends) for (const s of b.servers) backendOfLine.set(`${b.name}/${s.name}`, b);
+  let backendOfLine: Map<string, Proxy> | undefined;
   result.capacity = predictCapacity(
     result,
     (down) => {
-      const touched = new Set([...down].flatMap((line) => backendOfLine.get(line) ?? []));
+      if (!backendOfLine) {
+        backendOfLine = new Map();
+        for (const b of config.backends)
+          for (const s of b.servers) backendOfLine.set(`${b.name}/${s.name}`, b);
+      }
+      const lines = backendOfLine;
+      const touched = new Set([...down].flatMap((line) => lines.get(line) ?? []));
       const allDown = new Set([...traffic.down, ...down]);
       // Without any known capacity, a failure can only matter by emptying a backend, which the
       // pool alone tells: no need to replay the traffic.
