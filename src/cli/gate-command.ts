@@ -8,6 +8,7 @@ import { formatSpan } from "../model/span.js";
 import { planChange } from "../plan/index.js";
 import { simulate } from "../simulate/simulate.js";
 import { loadConfigFiles, loadInventory } from "./load-inputs.js";
+import { painter } from "./render/paint.js";
 import { useColor } from "./terminal.js";
 import { PREDICTION_OPTIONS, TRAFFIC_HELP, trafficFromOptions } from "./traffic-options.js";
 
@@ -91,14 +92,15 @@ export async function gateCommand(
 }
 
 function renderGateText(result: GateResult, risk: string, assumptions: string[], color: boolean): string {
-  const paint = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
-  const verdict = result.verdict === "pass" ? paint("32;1", "PASS") : paint("31;1", "BLOCK");
+  const paint = painter(color);
+  const verdict =
+    result.verdict === "pass" ? paint(["green", "bold"], "PASS") : paint(["red", "bold"], "BLOCK");
   const blocking = result.findings.filter((f) => f.severity === "error").length;
   const lines = [`gate: ${verdict}  (${blocking} blocking, plan risk ${risk})`];
   for (const f of result.findings) {
-    const mark = f.severity === "error" ? paint("31", "block") : paint("33", "warn ");
+    const mark = f.severity === "error" ? paint("red", "block") : paint("yellow", "warn ");
     const where = f.span ? `${formatSpan(f.span)}  ` : "";
-    lines.push(`  ${mark}  ${where}${f.message}  ${paint("2", f.rule)}`);
+    lines.push(`  ${mark}  ${where}${f.message}  ${paint("dim", f.rule)}`);
   }
   if (assumptions.length > 0) lines.push("Assumed:", ...assumptions.map((a) => `  - ${a}`));
   return `${lines.join("\n")}\n`;

@@ -9,6 +9,11 @@ import type {
 /** Rates closer than this (req/s) count as unchanged. */
 const RATE_EPSILON = 1e-6;
 
+/** True when the inventory gives a capacity for at least one server of these backends. */
+export function hasKnownCapacity(backends: readonly BackendPrediction[]): boolean {
+  return backends.some((b) => b.servers.some((s) => s.capacityRps !== undefined));
+}
+
 /** One machine: the server lines at one address, across backends. */
 interface Machine {
   name: string;
@@ -19,16 +24,17 @@ interface Machine {
 
 /**
  * Utilisation now and under every single-machine failure (N-1). `resimulate` predicts the
- * backends touched by a set of failed server lines (`backend/server`) again; only machines that
+ * backends touched by a set of failed server lines (`backend/server`) again, replaying the
+ * traffic or only rebuilding the pools; only machines that
  * carry traffic now are failed, since losing an idle one moves nothing.
  */
 export function predictCapacity(
   result: SimulationResult,
-  resimulate: (down: ReadonlySet<string>) => BackendPrediction[],
+  resimulate: (down: ReadonlySet<string>, replay: boolean) => BackendPrediction[],
   failures: boolean,
 ): CapacityReport {
   const nMinus1: FailureOutcome[] = [];
-  const capacityKnown = result.backends.some((b) => b.servers.some((s) => s.capacityRps !== undefined));
+  const capacityKnown = hasKnownCapacity(result.backends);
   // Nothing can overload without a known capacity: skip the per-machine tally on large configs.
   if (!failures && !capacityKnown) return { now: [], nMinus1 };
   const machines = machinesOf(result.backends);
@@ -38,7 +44,9 @@ export function predictCapacity(
   for (const machine of machines.values()) {
     if ((rates.get(machine.address) ?? 0) <= 0) continue;
     const down = new Set(machine.lines.map((l) => `${l.backend}/${l.server}`));
-    const replaced = new Map(resimulate(down).map((b) => [b.name, b]));
+    // Without any known capacity a failure matters only by emptying a backend, which the pools
+    // alone tell: no need to replay the traffic.
+    const replaced = new Map(resimulate(down, capacityKnown).map((b) => [b.name, b]));
     const after = result.backends.map((b) => replaced.get(b.name) ?? b);
     const emptied = [...replaced.values()]
       .filter((b) => b.rps > 0 && b.unservedShare >= 1)

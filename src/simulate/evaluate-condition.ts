@@ -1,3 +1,5 @@
+import { requestUri } from "./hash/hash-key.js";
+import { ipv4Number } from "./ip-address.js";
 import type { Acl, AclTest, Condition, ConditionTerm } from "../model/condition.js";
 
 /** A concrete request as routing rules see it. */
@@ -110,7 +112,7 @@ const PREDEFINED_ACLS: Record<string, (r: RoutedRequest) => Verdict> = {
 /** The fetches lbguard can evaluate, with the match method each uses by default. */
 const FETCHES: Record<string, { sample: (r: RoutedRequest, args: string[]) => Sample; method: string }> = {
   path: { sample: (r) => r.path, method: "str" },
-  url: { sample: (r) => (r.query === undefined ? r.path : `${r.path}?${r.query}`), method: "str" },
+  url: { sample: requestUri, method: "str" },
   base: { sample: (r) => (r.host === undefined ? UNKNOWN_HOST : `${r.host}${r.path}`), method: "str" },
   query: { sample: (r) => r.query, method: "str" },
   method: { sample: (r) => r.method, method: "str" },
@@ -270,18 +272,4 @@ function ipMatches(address: string, pattern: string): boolean {
   if (!Number.isInteger(bits) || bits < 0 || bits > 32) return false;
   const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
   return (a & mask) >>> 0 === (n & mask) >>> 0;
-}
-
-/** An IPv4 address as an unsigned 32-bit number, or undefined. */
-export function ipv4Number(text: string): number | undefined {
-  const parts = text.split(".");
-  if (parts.length !== 4) return undefined;
-  let value = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part)) return undefined;
-    const byte = Number(part);
-    if (byte > 255) return undefined;
-    value = value * 256 + byte;
-  }
-  return value;
 }

@@ -100,3 +100,16 @@ function serverIds(servers: readonly Server[]): number[] {
     return next;
   });
 }
+
+/** Shares proportional to weight among the servers in service (`first`: the lowest id takes all). */
+export function sharesByWeight(pool: Pool): Float64Array {
+  const shares = new Float64Array(pool.servers.length);
+  if (pool.backend.balance.value.algorithm === "first") {
+    const lowest = [...pool.inService].sort((a, b) => a.id - b.id)[0];
+    if (lowest) shares[lowest.index] = 1;
+    return shares;
+  }
+  const total = pool.inService.reduce((sum, s) => sum + s.weight, 0);
+  for (const s of pool.inService) shares[s.index] = total > 0 ? s.weight / total : 0;
+  return shares;
+}

@@ -1,8 +1,9 @@
 import type { AclTest, Condition } from "../model/condition.js";
 import type { Directive } from "../model/directive.js";
 import type { Proxy } from "../model/proxy.js";
-import { formatSpan } from "../model/span.js";
+import { formatSpan, type SourceSpan } from "../model/span.js";
 import { aclsByName } from "../rules/semantics/condition-truth.js";
+import { requestUri } from "./hash/hash-key.js";
 import { evaluateCondition, type RoutedRequest, type Verdict } from "./evaluate-condition.js";
 import type { FrontendPrediction, RequestClass, RouteOutcome, Traffic } from "./types.js";
 
@@ -42,7 +43,7 @@ interface Destination {
 export function routeFrontend(frontend: Proxy, traffic: Traffic): FrontendPrediction {
   const rps = traffic.frontendRps[frontend.name] ?? 0;
   const totalWeight = traffic.requests.reduce((sum, r) => sum + r.weight, 0);
-  const acls = aclsByName(frontend);
+  const rules = frontendRules(frontend);
   const perClient = mentionsSource(frontend);
   const clients = perClient ? traffic.clients : [traffic.clients[0] ?? "10.0.0.1"];
   const tls = frontend.binds.every((b) => b.ssl)
@@ -65,7 +66,7 @@ export function routeFrontend(frontend: Proxy, traffic: Traffic): FrontendPredic
     const classShare = request.weight / totalWeight;
     const tally = new Map<string, { destination: Destination; share: number }>();
     for (const client of clients) {
-      const destination = destinationOf(frontend, acls, toRouted(request, client, tls));
+      const destination = destinationOf(rules, toRouted(request, client, tls));
       const key = `${destination.backend ?? ""}|${destination.undetermined}|${destination.reason}`;
       const entry = tally.get(key) ?? { destination, share: 0 };
       entry.share += classShare / clients.length;
@@ -103,21 +104,43 @@ function toRouted(request: RequestClass, client: string, tls: boolean | undefine
   return routed;
 }
 
-function destinationOf(
-  frontend: Proxy,
-  acls: ReturnType<typeof aclsByName>,
-  request: RoutedRequest,
-): Destination {
-  const own = ownAnswer(frontend, request);
-  if (own) return own;
+/**
+ * What of a frontend decides before `use_backend`, read once per frontend rather than once per
+ * request and client.
+ */
+interface FrontendRules {
+  frontend: Proxy;
+  acls: ReturnType<typeof aclsByName>;
+  monitor?: { uri: string; span: SourceSpan };
+  stats?: { uri: string; span: SourceSpan | undefined };
+  answering: { directive: Directive; action: string }[];
+}
+
+function frontendRules(frontend: Proxy): FrontendRules {
+  const rules: FrontendRules = { frontend, acls: aclsByName(frontend), answering: [] };
   for (const d of frontend.directives) {
-    const answered = answeringLine(d);
-    if (!answered) continue;
+    const action = answeringLine(d);
+    if (action) rules.answering.push({ directive: d, action });
+    const monitorUri = d.keyword === "monitor-uri" ? d.args[0]?.text : undefined;
+    if (monitorUri !== undefined && !rules.monitor) rules.monitor = { uri: monitorUri, span: d.span };
+  }
+  const stats = frontend.stats;
+  if (stats.enabled?.value) {
+    rules.stats = { uri: stats.uri?.value ?? "/haproxy?stats", span: stats.uri?.span ?? stats.enabled.span };
+  }
+  return rules;
+}
+
+function destinationOf(rules: FrontendRules, request: RoutedRequest): Destination {
+  const { frontend, acls } = rules;
+  const own = ownAnswer(rules, request);
+  if (own) return own;
+  for (const { directive: d, action } of rules.answering) {
     const verdict = d.condition ? evaluateCondition(d.condition, acls, request) : true;
     if (verdict === true) {
-      return { undetermined: false, reason: `answered by '${answered}' at ${formatSpan(d.span)}` };
+      return { undetermined: false, reason: `answered by '${action}' at ${formatSpan(d.span)}` };
     }
-    if (verdict !== false) return undetermined(verdict, d.span, `'${answered}'`);
+    if (verdict !== false) return undetermined(verdict, d.span, `'${action}'`);
   }
   for (const route of frontend.routes) {
     const verdict: Verdict = route.condition ? evaluateCondition(route.condition, acls, request) : true;
@@ -165,26 +188,19 @@ function undetermined(verdict: { unknown: string }, span: Directive["span"], lin
  * Requests HAProxy answers itself: the `monitor-uri` path and, with stats enabled, the stats
  * page under its URI (`/haproxy?stats` by default).
  */
-function ownAnswer(frontend: Proxy, request: RoutedRequest): Destination | undefined {
-  const monitor = frontend.directives.find((d) => d.keyword === "monitor-uri");
-  const monitorUri = monitor?.args[0]?.text;
-  if (monitor && monitorUri !== undefined && request.path === monitorUri) {
+function ownAnswer(rules: FrontendRules, request: RoutedRequest): Destination | undefined {
+  const { monitor, stats } = rules;
+  if (monitor && request.path === monitor.uri) {
     return {
       undetermined: false,
-      reason: `answered by 'monitor-uri ${monitorUri}' at ${formatSpan(monitor.span)}`,
+      reason: `answered by 'monitor-uri ${monitor.uri}' at ${formatSpan(monitor.span)}`,
     };
   }
-  const stats = frontend.stats;
-  if (stats.enabled?.value) {
-    const uri = stats.uri?.value ?? "/haproxy?stats";
-    const target = request.query === undefined ? request.path : `${request.path}?${request.query}`;
-    if (target.startsWith(uri)) {
-      const where = stats.uri?.span ?? stats.enabled.span;
-      return {
-        undetermined: false,
-        reason: `answered by the stats page${where ? ` at ${formatSpan(where)}` : ""}`,
-      };
-    }
+  if (stats && requestUri(request).startsWith(stats.uri)) {
+    return {
+      undetermined: false,
+      reason: `answered by the stats page${stats.span ? ` at ${formatSpan(stats.span)}` : ""}`,
+    };
   }
   return undefined;
 }

@@ -5,7 +5,7 @@ import type { Proxy } from "../model/proxy.js";
 import { createBalancer } from "./balance/index.js";
 import { predictCapacity } from "./capacity.js";
 import { play } from "./engine.js";
-import { buildPool, type Pool } from "./pool.js";
+import { buildPool, sharesByWeight } from "./pool.js";
 import { UNKNOWN_HOST } from "./evaluate-condition.js";
 import { routeFrontend } from "./route.js";
 import { concurrencyAt, resolveTraffic } from "./traffic.js";
@@ -52,15 +52,18 @@ export function simulate(
   const backends = config.backends.map((b) =>
     predictBackend(b, traffic, mixes.get(b.name), index, new Set(traffic.down)),
   );
-  const frontends = routed;
   // Each failure replays its backends again; fewer requests keep N-1 cheap on large pools.
   const failureTraffic = { ...traffic, samples: Math.min(traffic.samples, FAILURE_SAMPLES) };
-  const result: SimulationResult = { traffic, frontends, backends, capacity: { now: [], nMinus1: [] } };
-  const capacityKnown = backends.some((b) => b.servers.some((s) => s.capacityRps !== undefined));
+  const result: SimulationResult = {
+    traffic,
+    frontends: routed,
+    backends,
+    capacity: { now: [], nMinus1: [] },
+  };
   let backendOfLine: Map<string, Proxy> | undefined;
   result.capacity = predictCapacity(
     result,
-    (down) => {
+    (down, replay) => {
       if (!backendOfLine) {
         backendOfLine = new Map();
         for (const b of config.backends)
@@ -69,10 +72,8 @@ export function simulate(
       const lines = backendOfLine;
       const touched = new Set([...down].flatMap((line) => lines.get(line) ?? []));
       const allDown = new Set([...traffic.down, ...down]);
-      // Without any known capacity, a failure can only matter by emptying a backend, which the
-      // pool alone tells: no need to replay the traffic.
       return [...touched].map((b) =>
-        predictBackend(b, failureTraffic, mixes.get(b.name), index, allDown, capacityKnown),
+        predictBackend(b, failureTraffic, mixes.get(b.name), index, allDown, replay),
       );
     },
     options.failures ?? true,
@@ -132,7 +133,7 @@ export function predictBackend(
     shares = result.counts.map((c) => c / traffic.samples);
     unservedShare = result.unserved / traffic.samples;
   } else {
-    shares = shareByWeight(pool);
+    shares = sharesByWeight(pool);
     if (rps <= 0) notes.push("no traffic reaches this backend under the request mix: shares are by weight");
   }
   const servers = pool.servers.map((s): ServerPrediction => {
@@ -165,19 +166,6 @@ export function predictBackend(
     unservedShare,
     notes,
   };
-}
-
-/** Shares proportional to weight among the servers in service (`first`: the lowest id takes all). */
-function shareByWeight(pool: Pool): Float64Array {
-  const shares = new Float64Array(pool.servers.length);
-  if (pool.backend.balance.value.algorithm === "first") {
-    const lowest = [...pool.inService].sort((a, b) => a.id - b.id)[0];
-    if (lowest) shares[lowest.index] = 1;
-    return shares;
-  }
-  const total = pool.inService.reduce((sum, s) => sum + s.weight, 0);
-  for (const s of pool.inService) shares[s.index] = total > 0 ? s.weight / total : 0;
-  return shares;
 }
 
 /** Length of the precomputed order of request classes; the stream cycles through it. */

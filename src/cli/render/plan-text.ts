@@ -1,13 +1,11 @@
 import type { BackendTraffic, Plan, PlanChange, PlanSection, Risk, TrafficPoint } from "../../plan/index.js";
 import { RISKS } from "../../plan/index.js";
+import { painter, type Style } from "./paint.js";
 
 export interface PlanTextInput {
   plan: Plan;
   color: boolean;
 }
-
-const CODES = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1 } as const;
-type Style = keyof typeof CODES;
 
 const MARKER: Record<PlanChange["kind"], { sign: string; style: Style }> = {
   added: { sign: "+", style: "green" },
@@ -98,8 +96,7 @@ function trafficTable(traffic: BackendTraffic): string[] {
  */
 export function renderPlanText(input: PlanTextInput): string {
   const { plan } = input;
-  const paint = (style: Style, text: string) =>
-    input.color ? `\u001b[${CODES[style]}m${text}\u001b[0m` : text;
+  const paint = painter(input.color);
   const lines: string[] = [];
   const total = plan.changes.length;
   if (total === 0) {

@@ -1,3 +1,5 @@
+import { hasKnownCapacity } from "../../simulate/capacity.js";
+import { painter, type Paint } from "./paint.js";
 import type { BackendPrediction, FailureOutcome, Overload, SimulationResult } from "../../simulate/types.js";
 
 const BAR_WIDTH = 24;
@@ -15,19 +17,19 @@ export interface SimulateTextOptions {
  * then every assumption made.
  */
 export function renderSimulationText(result: SimulationResult, options: SimulateTextOptions): string {
-  const paint = (code: string, s: string) => (options.color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const paint = painter(options.color);
   const lines: string[] = [];
   for (const f of result.frontends) {
     if (f.rps <= 0 && !options.all) continue;
-    lines.push(paint("1", `frontend ${f.name}`) + `  ${rate(f.rps)}`);
+    lines.push(paint("bold", `frontend ${f.name}`) + `  ${rate(f.rps)}`);
     for (const r of f.routes) {
       const target = r.undetermined
-        ? paint("33", "undetermined")
-        : (r.backend ?? paint("31", "no backend (503)"));
+        ? paint("yellow", "undetermined")
+        : (r.backend ?? paint("red", "no backend (503)"));
       lines.push(`  ${requestLabel(r.request)}  ->  ${target}  ${percent(r.share)}  ${rate(r.rps)}`);
-      lines.push(paint("2", `      ${r.reason}`));
+      lines.push(paint("dim", `      ${r.reason}`));
     }
-    for (const note of f.notes) lines.push(paint("2", `  note: ${note}`));
+    for (const note of f.notes) lines.push(paint("dim", `  note: ${note}`));
     lines.push("");
   }
   const quiet = result.backends.filter((b) => b.rps <= 0);
@@ -37,7 +39,7 @@ export function renderSimulationText(result: SimulationResult, options: Simulate
   }
   if (quiet.length > 0 && !options.all) {
     lines.push(
-      paint("2", `${quiet.length} backend(s) receive no traffic under this mix (--all shows them)`),
+      paint("dim", `${quiet.length} backend(s) receive no traffic under this mix (--all shows them)`),
       "",
     );
   }
@@ -49,8 +51,8 @@ export function renderSimulationText(result: SimulationResult, options: Simulate
   return `${lines.join("\n")}\n`;
 }
 
-function backendLines(b: BackendPrediction, paint: (code: string, s: string) => string): string[] {
-  const lines = [paint("1", `backend ${b.name}`) + `  ${b.algorithm}  ${rate(b.rps)}`];
+function backendLines(b: BackendPrediction, paint: Paint): string[] {
+  const lines = [paint("bold", `backend ${b.name}`) + `  ${b.algorithm}  ${rate(b.rps)}`];
   const rows = b.servers.map((s) => [
     s.name,
     s.state,
@@ -64,35 +66,35 @@ function backendLines(b: BackendPrediction, paint: (code: string, s: string) => 
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const cell = (row: string[]) =>
     row.map((c, i) => (i <= 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  lines.push(paint("2", `  ${cell(header)}`));
+  lines.push(paint("dim", `  ${cell(header)}`));
   b.servers.forEach((s, i) => {
     const over = s.utilisation !== undefined && s.utilisation > 1;
-    const bar = paint(over ? "31" : "32", barOf(s.share));
+    const bar = paint(over ? "red" : "green", barOf(s.share));
     lines.push(`  ${cell(rows[i]!)}  ${bar}`);
   });
   if (b.unservedShare > 0)
-    lines.push(paint("31", `  ${percent(b.unservedShare)} of requests find no server (503)`));
-  for (const note of b.notes) lines.push(paint("2", `  note: ${note}`));
+    lines.push(paint("red", `  ${percent(b.unservedShare)} of requests find no server (503)`));
+  for (const note of b.notes) lines.push(paint("dim", `  note: ${note}`));
   return lines;
 }
 
-function capacityLines(result: SimulationResult, paint: (code: string, s: string) => string): string[] {
+function capacityLines(result: SimulationResult, paint: Paint): string[] {
   const { now, nMinus1 } = result.capacity;
-  const known = result.backends.some((b) => b.servers.some((s) => s.capacityRps !== undefined));
-  if (!known) return [paint("2", "Capacity: unknown (give --inventory with capacity_rps)")];
+  if (!hasKnownCapacity(result.backends))
+    return [paint("dim", "Capacity: unknown (give --inventory with capacity_rps)")];
   const lines = ["Capacity"];
-  if (now.length === 0) lines.push(paint("32", "  now: every server within capacity"));
-  for (const o of now) lines.push(paint("31", `  now: ${overloadText(o)}`));
+  if (now.length === 0) lines.push(paint("green", "  now: every server within capacity"));
+  for (const o of now) lines.push(paint("red", `  now: ${overloadText(o)}`));
   const risky = nMinus1.filter((f) => f.overloads.length > 0 || f.emptied.length > 0);
   if (nMinus1.length > 0 && risky.length === 0) {
     lines.push(
       paint(
-        "32",
+        "green",
         `  N-1: any one of ${nMinus1.length} loaded server(s) can fail without overloading the rest`,
       ),
     );
   }
-  for (const f of risky) lines.push(paint("33", `  N-1: ${failureText(f)}`));
+  for (const f of risky) lines.push(paint("yellow", `  N-1: ${failureText(f)}`));
   return lines;
 }
 

@@ -1,6 +1,7 @@
 import type { Finding } from "../../model/finding.js";
 import type { Severity } from "../../model/severity.js";
 import { formatSpan } from "../../model/span.js";
+import { painter, type Style } from "./paint.js";
 
 export interface TextInput {
   findings: Finding[];
@@ -13,9 +14,6 @@ export interface TextInput {
   haproxyNote?: string;
 }
 
-const CODES = { red: 31, yellow: 33, blue: 34, dim: 2, bold: 1, cyan: 36 } as const;
-type Style = keyof typeof CODES;
-
 const SEVERITY_STYLE: Record<Severity, Style> = { error: "red", warning: "yellow", info: "blue" };
 
 /**
@@ -23,8 +21,7 @@ const SEVERITY_STYLE: Record<Severity, Style> = { error: "red", warning: "yellow
  * span underlined; why it matters and how to fix it; then a summary line.
  */
 export function renderText(input: TextInput): string {
-  const paint = (style: Style, text: string) =>
-    input.color ? `\u001b[${CODES[style]}m${text}\u001b[0m` : text;
+  const paint = painter(input.color);
   const lines: string[] = [];
   const splitCache = new Map<string, string[]>();
   const sourceLines = (file: string) => {

@@ -1,4 +1,5 @@
 import type { SimRequest } from "../types.js";
+import { parseIpAddress } from "../ip-address.js";
 import { fullHash, hashBytes, isHashFunctionName, type HashFunctionName } from "./hash-functions.js";
 
 /**
@@ -51,7 +52,7 @@ const encoder = new TextEncoder();
  * The request URI as it appears on an HTTP/1 request line in origin form: the path, then '?'
  * and the query when the request has one (an empty query keeps its '?').
  */
-export function requestUri(request: SimRequest): string {
+export function requestUri(request: Pick<SimRequest, "path" | "query">): string {
   return request.query === undefined ? request.path : `${request.path}?${request.query}`;
 }
 
@@ -273,60 +274,4 @@ function domainPart(value: Uint8Array): Uint8Array {
     }
   }
   return value.subarray(p, end);
-}
-
-/** Parses IPv4 or IPv6 text (an IPv6 zone such as `%eth0` is dropped) into its bytes. */
-function parseIpAddress(text: string): Uint8Array | undefined {
-  const v4 = parseIpv4(text);
-  if (v4) return v4;
-  return parseIpv6(text.replace(/%.*$/, ""));
-}
-
-function parseIpv4(text: string): Uint8Array | undefined {
-  const parts = text.split(".");
-  if (parts.length !== 4) return undefined;
-  const bytes = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const part = parts[i]!;
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return undefined;
-    bytes[i] = Number(part);
-  }
-  return bytes;
-}
-
-function parseIpv6(text: string): Uint8Array | undefined {
-  const halves = text.split("::");
-  if (halves.length > 2) return undefined;
-  const groups = (half: string): string[] => (half === "" ? [] : half.split(":"));
-  const head = groups(halves[0]!);
-  const tail = halves.length === 2 ? groups(halves[1]!) : [];
-  const words: number[] = [];
-  const read = (list: string[], isLast: boolean): boolean => {
-    for (let i = 0; i < list.length; i++) {
-      const g = list[i]!;
-      if (isLast && i === list.length - 1 && g.includes(".")) {
-        const v4 = parseIpv4(g);
-        if (!v4) return false;
-        words.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-      } else if (/^[0-9A-Fa-f]{1,4}$/.test(g)) words.push(Number.parseInt(g, 16));
-      else return false;
-    }
-    return true;
-  };
-  if (!read(head, halves.length === 1)) return undefined;
-  const headWords = words.length;
-  if (!read(tail, true)) return undefined;
-  const missing = 8 - words.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
-  const all = [
-    ...words.slice(0, headWords),
-    ...new Array<number>(missing).fill(0),
-    ...words.slice(headWords),
-  ];
-  const bytes = new Uint8Array(16);
-  all.forEach((w, i) => {
-    bytes[2 * i] = w >>> 8;
-    bytes[2 * i + 1] = w & 0xff;
-  });
-  return bytes;
 }
