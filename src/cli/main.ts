@@ -11,16 +11,16 @@ const HELP = `lbguard: makes load-balancer changes safe.
 Usage: lbguard COMMAND [options]
 
 Commands:
-  check PATH...    find what in an haproxy.cfg could cost availability or security
-  simulate CONFIG  predict how HAProxy spreads traffic over frontends, backends and servers
-  plan BEFORE AFTER  show what a change does, with each server's traffic before and after
-  gate BEFORE AFTER  pass or block a change before it is applied
-  rules            list the rules 'check' applies
-  explain RULE     show what a rule catches, why it matters and how to fix it
+  check PATH...        find what in an haproxy.cfg could cost availability or security
+  simulate CONFIG      predict how HAProxy spreads traffic over frontends, backends and servers
+  plan BEFORE AFTER    show what a change does, with each server's traffic before and after
+  gate BEFORE AFTER    pass or block a change before it is applied
+  rules                list the rules 'check' applies
+  explain RULE         show what a rule catches, why it matters and how to fix it
 
 Options:
-  -h, --help       show help (also 'lbguard COMMAND --help')
-  -v, --version    show the version
+  -h, --help           show help (also 'lbguard COMMAND --help')
+  -v, --version        show the version
 
 Run 'lbguard COMMAND --help' for the options of a command.
 `;
