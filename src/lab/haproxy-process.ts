@@ -1,15 +1,20 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseConfig } from "../haproxy/parse/index.js";
+import {
+  accepts,
+  addGlobalLines,
+  bindAddresses,
+  delay,
+  haproxyBinary,
+  type ListenAddress,
+  orphanGuard,
+  runtimeCommand,
+  settlesWithin,
+} from "../haproxy/runtime/process-helpers.js";
 
-/** A TCP address HAProxy listens on. */
-export interface ListenAddress {
-  host: string;
-  port: number;
-}
+export { addGlobalLines, haproxyBinary, type ListenAddress };
 
 /** How to start HAProxy. */
 export interface HaproxyProcessOptions {
@@ -52,11 +57,6 @@ export interface HaproxyProcess {
   stop(timeoutMs?: number): Promise<void>;
 }
 
-/** The binary to run when the caller names none. */
-export function haproxyBinary(explicit?: string): string {
-  return explicit ?? process.env.LBGUARD_HAPROXY ?? "haproxy";
-}
-
 /**
  * Writes the config to a fresh temporary directory and runs `haproxy -f <file> -db` in the
  * foreground as a child of this process, resolving once every listen address accepts
@@ -84,7 +84,7 @@ export async function startHaproxy(options: HaproxyProcessOptions): Promise<Hapr
     cwd: dir,
     stdio: ["ignore", "ignore", "pipe"],
   });
-  orphanGuard(child, dir);
+  orphanGuard(child, () => rmSync(dir, { recursive: true, force: true }));
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (chunk: string) => {
     stderr += chunk;
@@ -152,115 +152,4 @@ export async function startHaproxy(options: HaproxyProcessOptions): Promise<Hapr
     },
     stop,
   };
-}
-
-/** Processes started here and not yet exited, with their directories. */
-const running = new Map<ChildProcess, string>();
-let guarding = false;
-
-/**
- * Makes sure a child never outlives this process: when Node exits without `stop()` (a test
- * worker torn down, an uncaught error), the child would keep its ports and block the next run.
- * Only the PIDs started here are killed.
- */
-function orphanGuard(child: ChildProcess, dir: string): void {
-  if (!guarding) {
-    guarding = true;
-    process.on("exit", killOrphans);
-  }
-  running.set(child, dir);
-  child.once("exit", () => running.delete(child));
-  child.once("error", () => running.delete(child));
-}
-
-function killOrphans(): void {
-  for (const [child, dir] of running) {
-    child.kill("SIGKILL");
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/**
- * Adds lines at the top of the global section, creating one when the config has none. The
- * added lines only give the lab a handle on the process; they change no proxy behaviour.
- */
-export function addGlobalLines(config: string, lines: readonly string[]): string {
-  const added = lines.map((line) => `    ${line}\n`).join("");
-  const match = /^[ \t]*global[ \t]*(?:#.*)?$/m.exec(config);
-  if (!match) return `global\n${added}\n${config}`;
-  const end = match.index + match[0].length;
-  return `${config.slice(0, end)}\n${added}${config.slice(end + 1)}`;
-}
-
-/** The TCP addresses on the config's bind lines, with a probe-able host. */
-function bindAddresses(text: string, path: string): ListenAddress[] {
-  const { model } = parseConfig([{ path, text }], { env: {} });
-  const addresses: ListenAddress[] = [];
-  for (const proxy of model.proxies) {
-    for (const bind of proxy.binds) {
-      for (const address of bind.addresses) {
-        if (address.port === undefined || (address.kind !== "ipv4" && address.kind !== "ipv6")) continue;
-        const wildcard = address.host === "" || address.host === "*" || address.host === "0.0.0.0";
-        const host = wildcard ? "127.0.0.1" : address.host === "::" ? "::1" : address.host;
-        addresses.push({ host, port: address.port });
-      }
-    }
-  }
-  return addresses;
-}
-
-/** True when a TCP connection to the address succeeds within the timeout. */
-function accepts(address: ListenAddress, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: address.host, port: address.port });
-    const done = (ok: boolean): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-  });
-}
-
-/** Sends one command on a stats socket and collects the answer until HAProxy closes it. */
-function runtimeCommand(socketPath: string, command: string, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let answer = "";
-    const socket = connect({ path: socketPath });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no answer to '${command}' on ${socketPath} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.setEncoding("utf8");
-    socket.on("connect", () => socket.write(`${command}\n`));
-    socket.on("data", (chunk: string) => {
-      answer += chunk;
-    });
-    socket.on("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    socket.on("close", () => {
-      clearTimeout(timer);
-      resolve(answer);
-    });
-  });
-}
-
-/** True when the promise settles within the timeout. */
-async function settlesWithin(promise: Promise<unknown>, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
-  });
-  const settled = promise.then(() => true as const);
-  const result = await Promise.race([settled, timeout]);
-  clearTimeout(timer);
-  return result;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
