@@ -23,6 +23,30 @@ export const ERRORS = {
     message: "there is no rule '{rule}'{suggestion}",
     hint: "Run 'lbguard rules' to list the rules.",
   },
+  LBG_HAPROXY_REFUSED: {
+    exitCode: 1,
+    httpStatus: 422,
+    message: "haproxy -c refuses {path}; nothing was changed:\n{errors}",
+    hint: "Fix the lines named above and apply again.",
+  },
+  LBG_RUNTIME_UNREACHABLE: {
+    exitCode: 1,
+    httpStatus: 502,
+    message: "cannot talk to HAProxy on {socket}: {reason}",
+    hint: "Check that HAProxy runs in master-worker mode (-W -S SOCKET) and that --master-socket / --admin-socket name its sockets.",
+  },
+  LBG_RUNTIME_REFUSED: {
+    exitCode: 1,
+    httpStatus: 422,
+    message: "HAProxy refused '{command}': {answer}",
+    hint: "Check the backend and server names with 'lbguard simulate' or 'show stat'; weights are 0 to 256.",
+  },
+  LBG_NODE_BUSY: {
+    exitCode: 1,
+    httpStatus: 409,
+    message: "{detail}",
+    hint: "Wait for the other apply to finish; a lock left by a killed process is taken over automatically.",
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

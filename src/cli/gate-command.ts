@@ -1,12 +1,8 @@
 import { parseArgs } from "node:util";
-import { checkConfig, sortFindings } from "../check/check-config.js";
 import { LbguardError } from "../errors.js";
-import { judgeChange, type GateResult } from "../gate/gate.js";
-import { parseConfig } from "../haproxy/parse/index.js";
-import { runHaproxyCheck } from "../haproxy/runtime/haproxy-check.js";
+import { evaluateChange } from "../gate/evaluate-change.js";
+import type { GateResult } from "../gate/gate.js";
 import { formatSpan } from "../model/span.js";
-import { planChange } from "../plan/index.js";
-import { simulate } from "../simulate/simulate.js";
 import { loadConfigFiles, loadInventory } from "./load-inputs.js";
 import { painter } from "./render/paint.js";
 import { useColor } from "./terminal.js";
@@ -63,24 +59,19 @@ export async function gateCommand(
     loadConfigFiles([positionals[1]!]),
     values.inventory ? loadInventory(values.inventory) : undefined,
   ]);
-  const inventory = loaded?.inventory;
-  const afterPaths = afterFiles.map((f) => f.path);
-  const haproxyRun = values["no-haproxy"]
-    ? undefined
-    : runHaproxyCheck(afterPaths, values.haproxy ?? process.env.LBGUARD_HAPROXY ?? "haproxy");
-  const checked = checkConfig(afterFiles, { env: process.env, ...(inventory ? { inventory } : {}) });
-  const before = parseConfig(beforeFiles, { env: process.env }).model;
-  const predictedBefore = simulate(before, traffic, inventory, { failures: false });
-  const predictedAfter = simulate(checked.model, traffic, inventory);
-  const plan = planChange(before, checked.model, { before: predictedBefore, after: predictedAfter });
-  const haproxy = haproxyRun ? await haproxyRun : undefined;
-  if (haproxy && !haproxy.available) {
+  const judged = await evaluateChange({
+    before: beforeFiles,
+    after: afterFiles,
+    traffic,
+    ...(loaded ? { inventory: loaded.inventory } : {}),
+    ...(values["no-haproxy"] ? {} : { haproxy: values.haproxy ?? process.env.LBGUARD_HAPROXY ?? "haproxy" }),
+  });
+  if (judged.haproxy && !judged.haproxy.available) {
     err(
       "lbguard: haproxy -c not run, haproxy is not installed (apt-get install haproxy, or pass --no-haproxy)\n",
     );
   }
-  const findings = sortFindings([...checked.findings, ...(haproxy?.findings ?? [])], afterPaths);
-  const result = judgeChange({ findings, plan, after: predictedAfter, before: predictedBefore });
+  const { result, plan, predictedAfter } = judged;
   if (values.json) {
     out(
       `${JSON.stringify({ ...result, risk: plan.overall, assumptions: predictedAfter.traffic.assumptions }, null, 2)}\n`,

@@ -1,17 +1,6 @@
-import type { Config } from "../model/config.js";
 import { defineRule } from "./rule.js";
 import { configSpan } from "./semantics/config-span.js";
-
-/** How the defaults sections and backends ask HAProxy to load server state at start-up. */
-function loadModes(config: Config): Set<string> {
-  const modes = new Set<string>();
-  for (const proxy of [...config.defaults, ...config.backends]) {
-    for (const d of proxy.directives) {
-      if (d.keyword === "load-server-state-from-file" && d.args[0]) modes.add(d.args[0].text);
-    }
-  }
-  return modes;
-}
+import { serverStateLoadModes } from "./semantics/server-state.js";
 
 /**
  * Runtime changes made through the admin socket (weights, drain, maintenance) live only in the
@@ -41,7 +30,7 @@ export default defineRule({
     return {
       config(config) {
         if (!config.backends.some((b) => b.servers.length > 0)) return;
-        const modes = loadModes(config);
+        const modes = serverStateLoadModes(config);
         const stateFile = config.global.serverStateFile;
         // `local` reads one file per backend (server-state-base + backend name): no global file needed.
         if (modes.has("local") || (modes.has("global") && stateFile)) return;

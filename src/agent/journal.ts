@@ -1,0 +1,55 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { removeQuietly, writeFileAtomic } from "./atomic-file.js";
+
+/**
+ * Where an apply stands, written before each step that changes the node, so that a restarted
+ * agent knows what to finish or undo:
+ * - `validated`: the candidate passed `haproxy -c` and is kept; the live file is untouched.
+ * - `replacing`: the live file is being swapped; it holds the old text or the candidate.
+ * - `reloading` / `baking`: the candidate is on disk and HAProxy is (being) reloaded onto it.
+ * - `rolling-back`: the known-good text is being put back and reloaded.
+ * - `promoting`: the bake passed; the candidate is becoming last-known-good.
+ */
+export type ApplyStep = "validated" | "replacing" | "reloading" | "baking" | "rolling-back" | "promoting";
+
+/** The journal of the one apply in progress on a node. */
+export interface JournalEntry {
+  apply: string;
+  actor: string;
+  step: ApplyStep;
+  /** File name of the version HAProxy ran before (in the store). */
+  previous: string;
+  /** File name of the candidate version (in the store). */
+  candidate: string;
+  /** The live configuration file. */
+  configPath: string;
+  /** What the apply changes: a whole config, or a runtime operation on one server. */
+  kind: "config" | "runtime";
+  startedAt: string;
+}
+
+/** The apply journal, one small JSON file replaced atomically at each step. */
+export class ApplyJournal {
+  readonly path: string;
+
+  constructor(dataDir: string) {
+    this.path = join(dataDir, "apply.json");
+  }
+
+  /** The interrupted or running apply, if any. */
+  current(): JournalEntry | undefined {
+    if (!existsSync(this.path)) return undefined;
+    return JSON.parse(readFileSync(this.path, "utf8")) as JournalEntry;
+  }
+
+  /** Records the step the apply is about to take. */
+  record(entry: JournalEntry): void {
+    writeFileAtomic(this.path, `${JSON.stringify(entry, null, 2)}\n`);
+  }
+
+  /** Forgets the apply: it finished one way or the other. */
+  clear(): void {
+    removeQuietly(this.path);
+  }
+}
