@@ -116,6 +116,18 @@ async function applyLocked(
     });
   }
 
+  // Journaled from here on, so that a restarted agent closes this apply whatever happens.
+  const entry: JournalEntry = {
+    apply,
+    actor: request.actor,
+    kind: "config",
+    step: "validating",
+    previous: "",
+    candidate: "",
+    configPath: node.configPath,
+    startedAt: new Date(times.startedAt).toISOString(),
+  };
+  ctx.journal.record(entry);
   // Validate a copy beside the live file, so relative paths in it resolve the same way.
   const temporary = temporaryPathFor(node.configPath);
   writeDurable(temporary, request.text);
@@ -126,6 +138,7 @@ async function applyLocked(
   if (!checked.available || checked.exitCode === 1 || refusals.length > 0) {
     removeQuietly(temporary);
     log("apply.invalid", { errors: refusals.map((f) => `${f.span.file}:${f.span.line}: ${f.message}`) });
+    ctx.journal.clear();
     return { apply, status: "invalid", invalid: refusals, times };
   }
   failpoint("after-validate");
@@ -138,16 +151,7 @@ async function applyLocked(
     ctx.store.promote(previous);
   }
   log("apply.backed-up", { previous: previous.name, candidate: candidate.name });
-  const entry: JournalEntry = {
-    apply,
-    actor: request.actor,
-    kind: "config",
-    step: "validated",
-    previous: previous.name,
-    candidate: candidate.name,
-    configPath: node.configPath,
-    startedAt: new Date(times.startedAt).toISOString(),
-  };
+  Object.assign(entry, { step: "validated", previous: previous.name, candidate: candidate.name });
   ctx.journal.record(entry);
   failpoint("after-backup");
 

@@ -5,22 +5,24 @@ import { removeQuietly, writeFileAtomic } from "./atomic-file.js";
 /**
  * Where an apply stands, written before each step that changes the node, so that a restarted
  * agent knows what to finish or undo:
+ * - `validating`: the candidate is being checked in a temporary copy; nothing is kept yet.
  * - `validated`: the candidate passed `haproxy -c` and is kept; the live file is untouched.
  * - `replacing`: the live file is being swapped; it holds the old text or the candidate.
  * - `reloading` / `baking`: the candidate is on disk and HAProxy is (being) reloaded onto it.
  * - `rolling-back`: the known-good text is being put back and reloaded.
  * - `promoting`: the bake passed; the candidate is becoming last-known-good.
  */
-export type ApplyStep = "validated" | "replacing" | "reloading" | "baking" | "rolling-back" | "promoting";
+export type ApplyStep =
+  "validating" | "validated" | "replacing" | "reloading" | "baking" | "rolling-back" | "promoting";
 
 /** The journal of the one apply in progress on a node. */
 export interface JournalEntry {
   apply: string;
   actor: string;
   step: ApplyStep;
-  /** File name of the version HAProxy ran before (in the store). */
+  /** File name of the version HAProxy ran before (in the store); empty while validating. */
   previous: string;
-  /** File name of the candidate version (in the store). */
+  /** File name of the candidate version (in the store); empty while validating. */
   candidate: string;
   /** The live configuration file. */
   configPath: string;

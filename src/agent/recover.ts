@@ -49,7 +49,7 @@ async function settle(
 ): Promise<Recovery["action"]> {
   if (entry.kind === "runtime") {
     // `previous` holds the command that undoes the operation.
-    if (entry.step === "validated") return "discarded";
+    if (entry.step === "validating" || entry.step === "validated") return "discarded";
     if (entry.step === "promoting") return "promoted";
     await node.runtime(entry.previous);
     return "reverted";
@@ -57,7 +57,7 @@ async function settle(
   const versions = ctx.store.versions();
   const previous = versions.find((v) => v.name === entry.previous);
   const candidate = versions.find((v) => v.name === entry.candidate);
-  if (entry.step === "validated") return "discarded";
+  if (entry.step === "validating" || entry.step === "validated") return "discarded";
   if (entry.step === "promoting" && candidate) {
     ctx.store.promote(candidate);
     return "promoted";
