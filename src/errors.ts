@@ -41,6 +41,12 @@ export const ERRORS = {
     message: "HAProxy refused '{command}': {answer}",
     hint: "Check the backend and server names with 'lbguard simulate' or 'show stat'; weights are 0 to 256.",
   },
+  LBG_AGENT_FAILED: {
+    exitCode: 1,
+    httpStatus: 500,
+    message: "{detail}",
+    hint: "Read DATA/events.jsonl for the steps taken; 'lbguard agent --once' finishes or undoes an interrupted apply.",
+  },
   LBG_NODE_BUSY: {
     exitCode: 1,
     httpStatus: 409,

@@ -13,7 +13,6 @@ export type AgentEventType =
   | "apply.replaced"
   | "apply.reloaded"
   | "apply.reload-failed"
-  | "apply.baseline"
   | "apply.breach"
   | "apply.rolled-back"
   | "apply.promoted"

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { judgeChange, type GateResult } from "../gate/gate.js";
 import { parseConfig } from "../haproxy/parse/index.js";
+import { RuntimeCommandError } from "../haproxy/runtime/runtime-errors.js";
 import type { StatSnapshot } from "../haproxy/runtime/stat-row.js";
 import type { Config } from "../model/config.js";
 import { planChange } from "../plan/index.js";
@@ -10,7 +11,6 @@ import type { TrafficInput } from "../simulate/types.js";
 import type { AgentContext, HaproxyNode } from "./agent-context.js";
 import type { Breach } from "./bake/judge.js";
 import { lockNode } from "./node-lock.js";
-import { failpoint } from "./failpoint.js";
 import { expectedShares, observedTraffic, sampleBaseline, watchChange } from "./watch.js";
 
 /** A change to one server through the runtime API, without a reload. */
@@ -82,8 +82,8 @@ async function operate(
   const row = current.rows.find(
     (r) => r.type === "server" && r.proxy === request.backend && r.name === request.server,
   );
-  if (!row) throw new Error(`HAProxy has no server ${target}`);
-  const revert = revertCommandFor(target, row.status, row.weight);
+  if (!row) throw new RuntimeCommandError("no-such-server", command, `HAProxy has no server ${target}.`);
+  const revert = revertCommandFor(target, request.action, row.status, row.weight);
   log("runtime.started", { revert, force: request.force === true });
 
   const config = parseConfig([{ path: node.configPath, text: readFileSync(node.configPath, "utf8") }], {
@@ -118,7 +118,6 @@ async function operate(
   await node.runtime(command);
   log("runtime.applied", { gate });
   ctx.journal.record({ ...entry, step: "baking" });
-  failpoint("after-runtime-command");
   const watched = await watchChange(node, ctx, {
     baseline,
     appliedAt,
@@ -152,11 +151,17 @@ export function runtimeCommandFor(target: string, action: RuntimeAction): string
   }
 }
 
-/** The command that puts a server back as `show stat` shows it now. */
-function revertCommandFor(target: string, status: string, weight: number | undefined): string {
+/** The command that undoes the action: the weight or the admin state `show stat` shows now. */
+function revertCommandFor(
+  target: string,
+  action: RuntimeAction,
+  status: string,
+  weight: number | undefined,
+): string {
+  if (action.kind === "weight" && weight !== undefined) return `set server ${target} weight ${weight}`;
   if (status.startsWith("MAINT")) return `set server ${target} state maint`;
   if (status.startsWith("DRAIN")) return `set server ${target} state drain`;
-  return weight === undefined ? `set server ${target} state ready` : `set server ${target} weight ${weight}`;
+  return `set server ${target} state ready`;
 }
 
 function isRemoval(action: RuntimeAction): boolean {

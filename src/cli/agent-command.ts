@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { recoverNode } from "../agent/recover.js";
+import { LbguardError } from "../errors.js";
 import { watchNode } from "../agent/node-watch.js";
 import { asCatalogError, NODE_HELP, NODE_OPTIONS, openNode } from "./node-options.js";
 import { describeEvent } from "./render/event-text.js";
@@ -10,7 +11,8 @@ The lbguard agent of one HAProxy node. On start it finishes or undoes any apply 
 process left unfinished (the journal in DATA/apply.json), so the node ends on a configuration
 that passed haproxy -c. Then it watches HAProxy's stats every second and records each server
 that changes state (UP, DOWN, MAINT, DRAIN) in DATA/events.jsonl, until SIGINT or SIGTERM.
-'lbguard apply' and 'lbguard server' run the apply procedure beside it, under the same lock.
+'lbguard apply' and 'lbguard server' run beside it; the node's lock keeps two applies (and a
+recovery) from interleaving.
 
 Options:
   --once                 recover, then exit
@@ -36,6 +38,12 @@ export async function agentCommand(
     out(AGENT_HELP);
     return 0;
   }
+  const intervalMs = Number(values.interval ?? 1000);
+  if (!(intervalMs >= 100 && intervalMs <= 60_000)) {
+    throw new LbguardError("LBG_USAGE", {
+      detail: `--interval must be 100 to 60000 ms, not '${values.interval}'`,
+    });
+  }
   const { node, ctx, actor } = await openNode(values);
   ctx.events.onAppend((event) => err(`${describeEvent(event)}\n`));
   try {
@@ -51,7 +59,7 @@ export async function agentCommand(
       actor,
       evidence: { pid: process.pid, config: node.configPath },
     });
-    await watchNode(node, ctx, { intervalMs: Number(values.interval ?? 1000), signal: stop.signal });
+    await watchNode(node, ctx, { intervalMs, signal: stop.signal });
     ctx.events.append({ type: "agent.stopped", actor, evidence: { pid: process.pid } });
     return 0;
   } catch (error) {

@@ -11,9 +11,9 @@ import { describeEvent } from "./render/event-text.js";
 export const APPLY_HELP = `Usage: lbguard apply [options] CANDIDATE
 
 Puts a candidate haproxy.cfg live on this node, safely:
-  1. the gate (rules, haproxy -c, predicted traffic against the load HAProxy carries now) and
-     live probes from this host: every server accepts connections, HTTP health checks answer
-     2xx/3xx, every bind address exists here with its port free or already HAProxy's;
+  1. the gate (rules, predicted traffic against the load HAProxy carries now) and live probes
+     from this host: every server accepts connections, HTTP health checks answer 2xx/3xx,
+     every bind address exists here with its port free or already HAProxy's;
   2. haproxy -c on a copy beside the live file, numbered and hashed backups, an atomic replace;
   3. a reload through the master CLI, confirmed by the new worker (no connection dropped);
   4. the bake: 'show stat' sampled every 250 ms against a baseline taken before the change;
@@ -23,7 +23,8 @@ Every step is an event in DATA/events.jsonl. An apply a killed process left unfi
 finished or undone first.
 
 Options:
-  --force                skip the gate and the probes (recorded in the event log)
+  --force                apply whatever the gate says, without probes (the verdict it would
+                         have given is recorded in the event log); haproxy -c still runs
   --bake SECONDS         the bake window (default: the policy's, 20 s)
   --json                 print the outcome as JSON
   -h, --help             show this help

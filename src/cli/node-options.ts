@@ -71,8 +71,8 @@ export async function openNode(
 }
 
 /**
- * Turns the runtime adapter's typed errors into catalog errors, so the CLI reports them with a
- * code, a hint and exit code 1.
+ * Turns the runtime adapter's typed errors, and any other failure of an operation on the node,
+ * into catalog errors, so the CLI reports them with a code, a hint and exit code 1.
  */
 export function asCatalogError(error: unknown): unknown {
   if (error instanceof RuntimeConnectError) {
@@ -90,5 +90,6 @@ export function asCatalogError(error: unknown): unknown {
     );
   }
   if (error instanceof NodeBusyError) return new LbguardError("LBG_NODE_BUSY", { detail: error.message });
-  return error;
+  if (error instanceof LbguardError || !(error instanceof Error)) return error;
+  return new LbguardError("LBG_AGENT_FAILED", { detail: error.message }, { cause: error });
 }

@@ -28,7 +28,7 @@ export interface DrillReport {
     failed: number;
     failed_after_apply: number;
   };
-  /** Null when nothing went wrong; otherwise the apply the agent undid, with its event log. */
+  /** Null when the change was kept; otherwise the apply that went wrong, with its event log. */
   incident: { id: string; postmortem: string | null; events: string } | null;
   met_expectations: boolean;
   /** Each expectation the file states, with what happened. */
@@ -125,6 +125,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
     const whole = summarizeLoad(records);
     const afterApply = summarizeLoad(records, { from: appliedAt });
     const rolledBack = outcome.status === "rolled-back";
+    const wentWrong = outcome.status !== "promoted" && outcome.status !== "unchanged";
     const seconds = (at: number | undefined): number | null =>
       rolledBack && at !== undefined ? Math.round(at - appliedAt) / 1000 : null;
     const expectations = [
@@ -146,7 +147,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
         failed: whole.failed,
         failed_after_apply: afterApply.failed,
       },
-      incident: rolledBack ? { id: outcome.apply, postmortem: null, events: ctx.events.path } : null,
+      incident: wentWrong ? { id: outcome.apply, postmortem: null, events: ctx.events.path } : null,
       met_expectations: expectations.every((e) => e.met),
       expectations,
       breaches: (outcome.breaches ?? []).map((b) => b.message),
