@@ -7,7 +7,7 @@ export function describeEvent(event: AgentEvent): string {
   const detail = ((): string => {
     switch (event.type) {
       case "apply.started":
-        return `applying ${String(e.source)}${e.force ? " (forced: no gate, no probes)" : ""}`;
+        return `applying ${String(e.source)}${e.force ? " (forced: the gate does not bind, no probes)" : ""}`;
       case "apply.gate-passed":
         return "gate passed, probes answered";
       case "apply.gate-skipped":
