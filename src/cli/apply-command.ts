@@ -4,6 +4,7 @@ import { applyConfig, type ApplyOutcome } from "../agent/apply.js";
 import type { AgentEvent } from "../agent/event-log.js";
 import { recoverNode } from "../agent/recover.js";
 import { LbguardError } from "../errors.js";
+import { secondsOption } from "./seconds-option.js";
 import { asCatalogError, NODE_HELP, NODE_OPTIONS, openNode } from "./node-options.js";
 import { TRAFFIC_OPTIONS, trafficFromOptions } from "./traffic-options.js";
 import { describeEvent } from "./render/event-text.js";
@@ -64,12 +65,7 @@ export async function applyCommand(
   const text = await readFile(source, "utf8").catch((error: Error) => {
     throw new LbguardError("LBG_UNREADABLE_INPUT", { path: source, reason: error.message }, { cause: error });
   });
-  const bakeS = values.bake === undefined ? undefined : Number(values.bake);
-  if (bakeS !== undefined && !(bakeS >= 0 && bakeS <= 3600)) {
-    throw new LbguardError("LBG_USAGE", {
-      detail: `--bake must be between 0 and 3600 seconds, not '${values.bake}'`,
-    });
-  }
+  const bakeS = secondsOption("bake", values.bake);
   const explicitTraffic = values.rps !== undefined || values.frontend !== undefined;
   const { node, ctx, actor, haproxy } = await openNode(values);
   if (!values.json) ctx.events.onAppend((event: AgentEvent) => err(`${describeEvent(event)}\n`));

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { LbguardError } from "../errors.js";
+import { secondsOption } from "./seconds-option.js";
 import { haproxyBinary } from "../haproxy/runtime/process-helpers.js";
 import { runDrill, type DrillReport } from "../lab/drill.js";
 import { readScenario } from "../lab/scenario.js";
@@ -58,18 +59,8 @@ export async function drillCommand(
   if (verb !== "run") throw new LbguardError("LBG_USAGE", { detail: "drill needs 'run' and scenario files" });
   if (files.length === 0)
     throw new LbguardError("LBG_USAGE", { detail: "drill run needs at least one scenario file" });
-  const seconds = (name: string, text: string | undefined): number | undefined => {
-    if (text === undefined) return undefined;
-    const value = Number(text);
-    if (!(value >= 0 && value <= 3600)) {
-      throw new LbguardError("LBG_USAGE", {
-        detail: `--${name} must be between 0 and 3600 seconds, not '${text}'`,
-      });
-    }
-    return value;
-  };
-  const warmupS = seconds("warmup", values.warmup);
-  const bakeS = seconds("bake", values.bake);
+  const warmupS = secondsOption("warmup", values.warmup);
+  const bakeS = secondsOption("bake", values.bake);
   // Every file is read before anything starts: a typo in the last one should not cost a run.
   const scenarios = files.map((file) => readScenario(file));
   const policy = values.policy

@@ -53,8 +53,8 @@ const COMMANDS = new Set([
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(
   argv: string[],
-  out = (s: string) => void process.stdout.write(s),
-  err = (s: string) => void process.stderr.write(s),
+  out: (s: string) => void = (s) => void process.stdout.write(s),
+  err: (s: string) => void = (s) => void process.stderr.write(s),
 ): Promise<number> {
   const [command, ...rest] = argv;
   try {

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { recoverNode } from "../agent/recover.js";
 import { runRuntimeOperation, type RuntimeAction, type RuntimeOutcome } from "../agent/runtime-operation.js";
 import { LbguardError } from "../errors.js";
+import { secondsOption } from "./seconds-option.js";
 import { describeEvent } from "./render/event-text.js";
 import { asCatalogError, NODE_HELP, NODE_OPTIONS, openNode } from "./node-options.js";
 import { TRAFFIC_OPTIONS, trafficFromOptions } from "./traffic-options.js";
@@ -62,12 +63,7 @@ export async function serverCommand(
       detail: `server ${verb} needs BACKEND/SERVER, not '${target ?? ""}'`,
     });
   const action = actionFor(verb, weightText);
-  const bakeS = values.bake === undefined ? undefined : Number(values.bake);
-  if (bakeS !== undefined && !(bakeS >= 0 && bakeS <= 3600)) {
-    throw new LbguardError("LBG_USAGE", {
-      detail: `--bake must be between 0 and 3600 seconds, not '${values.bake}'`,
-    });
-  }
+  const bakeS = secondsOption("bake", values.bake);
   const { node, ctx, actor } = await openNode(values);
   if (!values.json) ctx.events.onAppend((event) => err(`${describeEvent(event)}\n`));
   let outcome: RuntimeOutcome;

@@ -1,4 +1,5 @@
 import { createServer, type Socket } from "node:net";
+import { listenOn } from "./listen.js";
 
 /** How an emulated database server is reached and named. */
 export interface DbServerOptions {
@@ -74,14 +75,7 @@ export async function startDbServer(options: DbServerOptions): Promise<DbServer>
       socket.end(errorPacket("Got packets out of order"));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    const failed = (error: Error): void => reject(error);
-    server.once("error", failed);
-    server.listen({ host: options.host, port: options.port, exclusive: true }, () => {
-      server.off("error", failed);
-      resolve();
-    });
-  });
+  await listenOn(server, options.host, options.port);
 
   let closing: Promise<void> | undefined;
   return {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { listenOn } from "./listen.js";
 
 /** The response header an emulated server names itself in. */
 export const SERVED_BY_HEADER = "x-served-by";
@@ -119,14 +120,7 @@ export async function startEmulatedServer(options: EmulatedServerOptions): Promi
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve, reject) => {
-    const failed = (error: Error): void => reject(error);
-    server.once("error", failed);
-    server.listen({ host: options.host, port: options.port, exclusive: true }, () => {
-      server.off("error", failed);
-      resolve();
-    });
-  });
+  await listenOn(server, options.host, options.port);
 
   let closing: Promise<void> | undefined;
   return {

@@ -7,11 +7,13 @@ import {
   addGlobalLines,
   bindAddresses,
   delay,
+  describeEnd,
   haproxyBinary,
   type ListenAddress,
   orphanGuard,
   runtimeCommand,
   settlesWithin,
+  watchEnd,
 } from "../haproxy/runtime/process-helpers.js";
 
 export { addGlobalLines, haproxyBinary, type ListenAddress };
@@ -76,8 +78,6 @@ export async function startHaproxy(options: HaproxyProcessOptions): Promise<Hapr
   const waitFor = options.waitFor ?? bindAddresses(text, configPath);
 
   let stderr = "";
-  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  let spawnError: Error | undefined;
   // -db keeps HAProxy in the foreground (no daemon, no master), so its PID is the one we own
   // and its alerts reach our pipe.
   const child: ChildProcess = spawn(binary, ["-f", configPath, "-db"], {
@@ -89,22 +89,12 @@ export async function startHaproxy(options: HaproxyProcessOptions): Promise<Hapr
   child.stderr?.on("data", (chunk: string) => {
     stderr += chunk;
   });
-  const exited = new Promise<void>((resolve) => {
-    // "close" rather than "exit": it comes after stderr is drained, so a failure message is whole.
-    child.once("close", (code, signal) => {
-      exit = { code, signal };
-      resolve();
-    });
-    child.once("error", (error) => {
-      spawnError = error;
-      resolve();
-    });
-  });
+  const { ended: exited, end } = watchEnd(child);
 
   let stopping: Promise<void> | undefined;
   const stop = (timeoutMs = 5_000): Promise<void> => {
     stopping ??= (async () => {
-      if (child.pid !== undefined && exit === undefined && spawnError === undefined) {
+      if (child.pid !== undefined && end() === undefined) {
         child.kill("SIGTERM");
         if (!(await settlesWithin(exited, timeoutMs))) {
           child.kill("SIGKILL");
@@ -119,7 +109,7 @@ export async function startHaproxy(options: HaproxyProcessOptions): Promise<Hapr
   const deadline = Date.now() + startTimeoutMs;
   const pending = [...waitFor];
   while (pending.length > 0) {
-    if (spawnError || exit) break;
+    if (end()) break;
     const next = pending[0] as ListenAddress;
     if (await accepts(next, Math.max(50, Math.min(500, deadline - Date.now())))) {
       pending.shift();
@@ -128,13 +118,12 @@ export async function startHaproxy(options: HaproxyProcessOptions): Promise<Hapr
     if (Date.now() >= deadline) break;
     await Promise.race([delay(25), exited]);
   }
-  if (pending.length > 0 || spawnError || exit) {
+  if (pending.length > 0 || end()) {
     // Said before stopping: stop() itself ends the process, which would read as a crash.
-    const why = spawnError
-      ? `cannot run '${binary}': ${spawnError.message}`
-      : exit
-        ? `haproxy exited (${exit.signal ?? `code ${exit.code}`}) while starting`
-        : `haproxy did not listen on ${pending.map((a) => `${a.host}:${a.port}`).join(", ")} within ${startTimeoutMs} ms`;
+    const ending = end();
+    const why = ending
+      ? describeEnd(ending, binary)
+      : `haproxy did not listen on ${pending.map((a) => `${a.host}:${a.port}`).join(", ")} within ${startTimeoutMs} ms`;
     await stop();
     throw new Error(`${why}; config ${configPath}; stderr:\n${stderr.trim() || "(empty)"}`);
   }

@@ -113,7 +113,9 @@ describe("lbguard apply", () => {
         fixture.dataDir,
       ],
       () => undefined,
-      (s) => (err += s),
+      (s) => {
+        err += s;
+      },
     );
     expect(code).toBe(1);
     expect(err).toContain("nope");

@@ -1,18 +1,7 @@
 import type { StatRow, StatSnapshot } from "../../haproxy/runtime/stat-row.js";
 
 /** The cumulative counters of one `show stat` row, or a difference between two of them. */
-export interface Counters {
-  sessionsTotal: number;
-  requestsTotal: number;
-  responses: { "1xx": number; "2xx": number; "3xx": number; "4xx": number; "5xx": number; other: number };
-  requestErrors: number;
-  connectionErrors: number;
-  responseErrors: number;
-  retries: number;
-  denied: number;
-  picked: number;
-  checkDowns: number;
-}
+export type Counters = Pick<StatRow, (typeof SCALARS)[number] | "responses">;
 
 /** Counters added up between two snapshots, keyed by `proxy/name`, over `ms` milliseconds. */
 export interface CounterSpan {

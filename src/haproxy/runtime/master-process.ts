@@ -6,10 +6,12 @@ import {
   accepts,
   bindAddresses,
   delay,
+  describeEnd,
   haproxyBinary,
   type ListenAddress,
   orphanGuard,
   settlesWithin,
+  watchEnd,
 } from "./process-helpers.js";
 import { sendSocketCommand } from "./socket-command.js";
 
@@ -96,24 +98,12 @@ export async function startMasterWorker(options: MasterWorkerOptions): Promise<M
     }
   };
 
-  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  let spawnError: Error | undefined;
-  const exited = new Promise<void>((resolve) => {
-    // "close" comes after stderr is drained, so a failure message is whole.
-    child.once("close", (code, signal) => {
-      exit = { code, signal };
-      resolve();
-    });
-    child.once("error", (error) => {
-      spawnError = error;
-      resolve();
-    });
-  });
+  const { ended: exited, end } = watchEnd(child);
 
   let stopping: Promise<void> | undefined;
   const stop = (timeoutMs = 5_000): Promise<void> => {
     stopping ??= (async () => {
-      if (child.pid === undefined || spawnError !== undefined || exit !== undefined) return;
+      if (child.pid === undefined || end() !== undefined) return;
       if (options.detached) {
         await stopProcess(child.pid, timeoutMs);
         return;
@@ -130,7 +120,7 @@ export async function startMasterWorker(options: MasterWorkerOptions): Promise<M
   const deadline = Date.now() + startTimeoutMs;
   let workerUp = false;
   const pending = [...waitFor];
-  while (!spawnError && !exit && Date.now() < deadline) {
+  while (!end() && Date.now() < deadline) {
     if (!workerUp) {
       const answer = await sendSocketCommand(masterSocket, "show proc", {
         timeoutMs: Math.max(50, Math.min(1_000, deadline - Date.now())),
@@ -146,15 +136,14 @@ export async function startMasterWorker(options: MasterWorkerOptions): Promise<M
     if (workerUp && pending.length === 0) break;
     await Promise.race([delay(25), exited]);
   }
-  if (!workerUp || pending.length > 0 || spawnError || exit) {
+  if (!workerUp || pending.length > 0 || end()) {
     // Said before stopping: stop() itself ends the process, which would read as a crash.
-    const why = spawnError
-      ? `cannot run '${binary}': ${spawnError.message}`
-      : exit
-        ? `haproxy exited (${exit.signal ?? `code ${exit.code}`}) while starting`
-        : !workerUp
-          ? `haproxy's master did not list a worker on ${masterSocket} within ${startTimeoutMs} ms`
-          : `haproxy did not listen on ${pending.map((a) => `${a.host}:${a.port}`).join(", ")} within ${startTimeoutMs} ms`;
+    const ending = end();
+    const why = ending
+      ? describeEnd(ending, binary)
+      : !workerUp
+        ? `haproxy's master did not list a worker on ${masterSocket} within ${startTimeoutMs} ms`
+        : `haproxy did not listen on ${pending.map((a) => `${a.host}:${a.port}`).join(", ")} within ${startTimeoutMs} ms`;
     await stop();
     throw new Error(`${why}; config ${configPath}; stderr:\n${stderr().trim() || "(empty)"}`);
   }

@@ -113,3 +113,34 @@ export async function settlesWithin(promise: Promise<unknown>, timeoutMs: number
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** How a child process ended: its exit, or the error that kept it from running. */
+export type ChildEnd =
+  | { kind: "exit"; code: number | null; signal: NodeJS.Signals | null }
+  | { kind: "spawn-error"; error: Error };
+
+/**
+ * Watches a child for its end. `ended` resolves on "close" rather than "exit", because "close"
+ * comes after its output is drained, so a failure message is whole.
+ */
+export function watchEnd(child: ChildProcess): { ended: Promise<void>; end(): ChildEnd | undefined } {
+  let end: ChildEnd | undefined;
+  const ended = new Promise<void>((resolve) => {
+    child.once("close", (code, signal) => {
+      end ??= { kind: "exit", code, signal };
+      resolve();
+    });
+    child.once("error", (error) => {
+      end ??= { kind: "spawn-error", error };
+      resolve();
+    });
+  });
+  return { ended, end: () => end };
+}
+
+/** Why a start failed, in words, for a child that ended while starting. */
+export function describeEnd(end: ChildEnd, binary: string): string {
+  return end.kind === "spawn-error"
+    ? `cannot run '${binary}': ${end.error.message}`
+    : `haproxy exited (${end.signal ?? `code ${end.code}`}) while starting`;
+}
