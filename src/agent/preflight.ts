@@ -216,11 +216,17 @@ function httpProbe(
   });
 }
 
-/** Tries to listen on the port; resolves with the error code when someone else holds it. */
+/**
+ * Tries to listen on the port; resolves with the error code when someone else holds it. Only
+ * EADDRINUSE says that: EACCES (a low port for a non-root agent) says nothing about HAProxy,
+ * which binds as root.
+ */
 function portTaken(host: string | undefined, port: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const server = createServer();
-    server.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      resolve(error.code === "EADDRINUSE" ? error.code : undefined),
+    );
     server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(undefined)));
   });
 }
