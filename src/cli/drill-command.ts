@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { LbguardError } from "../errors.js";
 import { secondsOption } from "./seconds-option.js";
 import { haproxyBinary } from "../haproxy/runtime/process-helpers.js";
-import { runDrill, type DrillReport } from "../lab/drill.js";
+import { runDrill, unfinishedDrill, type DrillReport } from "../lab/drill.js";
 import { readScenario } from "../lab/scenario.js";
 import { painter } from "./render/paint.js";
 import { useColor } from "./terminal.js";
@@ -26,6 +26,9 @@ Options:
   --haproxy PATH       the haproxy binary (default: haproxy on PATH, or $LBGUARD_HAPROXY)
   --color, --no-color  force colours on or off
   -h, --help           show this help
+
+A scenario that cannot run (its addresses taken, HAProxy refusing 'before') is reported with
+an 'error' field and counts as not met; the others still run.
 
 Exit codes: 0 every scenario met its expectations, 1 otherwise, 2 an unreadable scenario.
 `;
@@ -68,6 +71,8 @@ export async function drillCommand(
     : undefined;
   const reports: DrillReport[] = [];
   for (const scenario of scenarios) {
+    // One scenario that cannot run (an address taken, HAProxy refusing to start) is reported
+    // as not met; the others still run.
     const report = await runDrill(scenario, {
       outDir: values.out,
       haproxy: haproxyBinary(values.haproxy),
@@ -75,7 +80,7 @@ export async function drillCommand(
       ...(bakeS !== undefined ? { bakeS } : {}),
       ...(policy ? { policy } : {}),
       onPhase: (name, phase) => err(`${name}: ${phase}\n`),
-    });
+    }).catch((error: unknown) => unfinishedDrill(scenario, error, values.out));
     reports.push(report);
     if (!values.json) out(renderDrill(report, useColor(values)));
   }
@@ -88,6 +93,7 @@ function renderDrill(report: DrillReport, color: boolean): string {
   const f = report.forced;
   const mark = report.met_expectations ? paint(["green", "bold"], "MET") : paint(["red", "bold"], "NOT MET");
   const lines = [`${mark}  ${report.scenario}`];
+  if (report.error) return `${lines[0]}\n  could not run: ${report.error}\n\n`;
   const blocking = report.gate.findings.filter((x) => x.severity === "error");
   lines.push(
     `  gate: ${report.gate.verdict}${blocking.length > 0 ? ` (${blocking.map((x) => x.rule).join(", ")})` : ""}`,

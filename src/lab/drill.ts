@@ -17,7 +17,8 @@ import type { Scenario } from "./scenario.js";
 export interface DrillReport {
   scenario: string;
   gate: {
-    verdict: "pass" | "block";
+    /** `not-run` only when the drill could not get that far. */
+    verdict: "pass" | "block" | "not-run";
     findings: { rule: string; severity: "error" | "warning"; message: string }[];
   };
   forced: {
@@ -39,8 +40,37 @@ export interface DrillReport {
   apply: ApplyOutcome["status"];
   /** Client-side outcomes after the forced apply, by status code or error. */
   after_apply_by_status: Record<string, number>;
-  /** The drill's working directory: the config HAProxy ran, the agent's data, the report. */
+  /** The drill's working directory: the configs, the agent's data, the report. */
   dir: string;
+  /** Why the drill could not run to the end (the lab did not start…); absent when it did. */
+  error?: string;
+}
+
+/**
+ * The report of a drill that could not run to the end: nothing was measured, so nothing is
+ * claimed and no expectation counts as met.
+ */
+export function unfinishedDrill(scenario: Scenario, error: unknown, outDir: string): DrillReport {
+  return {
+    scenario: scenario.name,
+    gate: { verdict: "not-run", findings: [] },
+    forced: {
+      rolled_back: false,
+      detected_after_s: null,
+      restored_after_s: null,
+      requests: 0,
+      failed: 0,
+      failed_after_apply: 0,
+    },
+    incident: null,
+    met_expectations: false,
+    expectations: [],
+    breaches: [],
+    apply: "failed",
+    after_apply_by_status: {},
+    dir: outDir,
+    error: error instanceof Error ? error.message : String(error),
+  };
 }
 
 /** How to run drills. */
@@ -70,7 +100,9 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
   const warmupS = options.warmupS ?? scenario.timing.warmupS;
   const bakeS = options.bakeS ?? scenario.timing.bakeS;
   phase("starting the lab");
-  const lab = await startLab({ servers: scenario.servers, config: scenario.before, dir: join(dir, "lab") });
+  // The lab's sockets go to a short temporary directory: a Unix socket path has at most about
+  // a hundred bytes (HAProxy refuses longer ones), which an --out path can exceed.
+  const lab = await startLab({ servers: scenario.servers, config: scenario.before });
   const stopLoad = new AbortController();
   try {
     const dataDir = join(dir, "agent");

@@ -122,6 +122,46 @@ timing: { warmup_s: 2, bake_s: 4 }
     expect(report!.forced.requests).toBeLessThan(700);
   }, 60_000);
 
+  it("reports a scenario whose lab cannot start as not met, with the reason, and still runs the next", async () => {
+    // HAProxy refuses 'before' (an unknown keyword), so nothing can be measured for it.
+    const scenario = (name: string, before: string) => `name: ${name}
+servers:
+  - { name: alpha, role: web, address: 127.0.36.1:18391 }
+load: { target: "http://127.0.36.10:18390", rps: 20 }
+timing: { warmup_s: 1, bake_s: 1 }
+before: |
+  defaults
+      mode http
+      timeout connect 1s
+      timeout client 5s
+      timeout server 5s
+  listen shop
+      bind 127.0.36.10:18390
+${before}      server alpha 127.0.36.1:18391
+after: |
+  defaults
+      mode http
+  listen shop
+      bind 127.0.36.10:18390
+      server alpha 127.0.36.1:18391
+`;
+    const broken = join(work, "refused.yaml");
+    const fine = join(work, "fine.yaml");
+    writeFileSync(broken, scenario("refused", "      frobnicate yes\n"));
+    writeFileSync(fine, scenario("fine", ""));
+    const run = await drill(["--json", broken, fine]);
+    expect(run.code).toBe(1);
+    const [refused, ok] = JSON.parse(run.stdout) as DrillReport[];
+    expect(refused).toMatchObject({
+      scenario: "refused",
+      met_expectations: false,
+      gate: { verdict: "not-run" },
+    });
+    expect(refused!.error).toContain("frobnicate");
+    expect(ok).toMatchObject({ scenario: "fine", met_expectations: true });
+    expect(ok!.forced.requests).toBeGreaterThan(0);
+  }, 60_000);
+
   it("exits 2 naming the file and line when a scenario is unreadable, before starting anything", async () => {
     const file = join(work, "broken.yaml");
     writeFileSync(
