@@ -54,7 +54,7 @@ const med = (values) => {
   const known = values.filter((v) => typeof v === "number");
   return known.length > 0 ? Math.round(median(known) * 1000) / 1000 : null;
 };
-console.log(`drills: ${files.length} scenarios x ${runs} run(s), HAProxy ${haproxyVersion()}`);
+console.log(`drills: ${files.length} scenarios x ${runs} run(s), ${haproxyVersion()}`);
 const header = [
   "scenario",
   "gate",
