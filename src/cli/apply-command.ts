@@ -1,13 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { applyConfig, type ApplyOutcome } from "../agent/apply.js";
-import type { AgentEvent } from "../agent/event-log.js";
-import { recoverNode } from "../agent/recover.js";
 import { LbguardError } from "../errors.js";
 import { secondsOption } from "./seconds-option.js";
-import { asCatalogError, NODE_HELP, NODE_OPTIONS, openNode } from "./node-options.js";
-import { TRAFFIC_OPTIONS, trafficFromOptions } from "./traffic-options.js";
-import { describeEvent } from "./render/event-text.js";
+import { explicitTraffic, NODE_HELP, NODE_OPTIONS, onNode } from "./node-options.js";
+import { TRAFFIC_OPTIONS } from "./traffic-options.js";
 
 export const APPLY_HELP = `Usage: lbguard apply [options] CANDIDATE
 
@@ -66,24 +63,18 @@ export async function applyCommand(
     throw new LbguardError("LBG_UNREADABLE_INPUT", { path: source, reason: error.message }, { cause: error });
   });
   const bakeS = secondsOption("bake", values.bake);
-  const explicitTraffic = values.rps !== undefined || values.frontend !== undefined;
-  const { node, ctx, actor, haproxy } = await openNode(values);
-  if (!values.json) ctx.events.onAppend((event: AgentEvent) => err(`${describeEvent(event)}\n`));
-  let outcome: ApplyOutcome;
-  try {
-    await recoverNode(node, ctx);
-    outcome = await applyConfig(node, ctx, {
+  const traffic = explicitTraffic(values);
+  const outcome: ApplyOutcome = await onNode(values, err, ({ node, ctx, actor, haproxy }) =>
+    applyConfig(node, ctx, {
       text,
       source,
       actor,
       haproxy,
       ...(values.force ? { force: true } : {}),
       ...(bakeS !== undefined ? { bakeS } : {}),
-      ...(explicitTraffic ? { traffic: trafficFromOptions(values) } : {}),
-    });
-  } catch (error) {
-    throw asCatalogError(error);
-  }
+      ...(traffic ? { traffic } : {}),
+    }),
+  );
   if (outcome.status === "invalid") {
     const errors = (outcome.invalid ?? [])
       .map((f) => `  ${f.span.file}:${f.span.line}: ${f.message}`)

@@ -6,7 +6,11 @@ import { NodeBusyError } from "../agent/node-lock.js";
 import { LbguardError } from "../errors.js";
 import { haproxyBinary } from "../haproxy/runtime/process-helpers.js";
 import { RuntimeCommandError, RuntimeConnectError } from "../haproxy/runtime/runtime-errors.js";
+import { recoverNode } from "../agent/recover.js";
+import type { TrafficInput } from "../simulate/types.js";
 import { loadInventory } from "./load-inputs.js";
+import { describeEvent } from "./render/event-text.js";
+import { trafficFromOptions } from "./traffic-options.js";
 
 /** The agent's default data directory. */
 export const DEFAULT_DATA_DIR = "/var/lib/lbguard";
@@ -68,6 +72,33 @@ export async function openNode(
   const inventory = values.inventory ? (await loadInventory(values.inventory)).inventory : undefined;
   const ctx = openAgentContext(values.data ?? DEFAULT_DATA_DIR, policy, inventory);
   return { node, ctx, actor: values.actor ?? process.env.USER ?? "operator", haproxy };
+}
+
+/** A node opened from the command line. */
+export type OpenedNode = Awaited<ReturnType<typeof openNode>>;
+
+/**
+ * Opens the node, prints each event the agent records (unless `--json`), finishes an apply a
+ * killed process left unfinished, then runs `work`; failures come out as catalog errors.
+ */
+export async function onNode<T>(
+  values: NodeOptionValues & { json?: boolean },
+  err: (s: string) => void,
+  work: (opened: OpenedNode) => Promise<T>,
+): Promise<T> {
+  const opened = await openNode(values);
+  if (!values.json) opened.ctx.events.onAppend((event) => err(`${describeEvent(event)}\n`));
+  try {
+    await recoverNode(opened.node, opened.ctx);
+    return await work(opened);
+  } catch (error) {
+    throw asCatalogError(error);
+  }
+}
+
+/** Traffic the command line names, or undefined to predict with what HAProxy serves now. */
+export function explicitTraffic(values: Parameters<typeof trafficFromOptions>[0]): TrafficInput | undefined {
+  return values.rps !== undefined || values.frontend !== undefined ? trafficFromOptions(values) : undefined;
 }
 
 /**

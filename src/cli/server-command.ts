@@ -1,11 +1,9 @@
 import { parseArgs } from "node:util";
-import { recoverNode } from "../agent/recover.js";
 import { runRuntimeOperation, type RuntimeAction, type RuntimeOutcome } from "../agent/runtime-operation.js";
 import { LbguardError } from "../errors.js";
 import { secondsOption } from "./seconds-option.js";
-import { describeEvent } from "./render/event-text.js";
-import { asCatalogError, NODE_HELP, NODE_OPTIONS, openNode } from "./node-options.js";
-import { TRAFFIC_OPTIONS, trafficFromOptions } from "./traffic-options.js";
+import { explicitTraffic, NODE_HELP, NODE_OPTIONS, onNode } from "./node-options.js";
+import { TRAFFIC_OPTIONS } from "./traffic-options.js";
 
 export const SERVER_HELP = `Usage: lbguard server drain|disable|enable BACKEND/SERVER [options]
        lbguard server weight BACKEND/SERVER N [options]
@@ -64,25 +62,18 @@ export async function serverCommand(
     });
   const action = actionFor(verb, weightText);
   const bakeS = secondsOption("bake", values.bake);
-  const { node, ctx, actor } = await openNode(values);
-  if (!values.json) ctx.events.onAppend((event) => err(`${describeEvent(event)}\n`));
-  let outcome: RuntimeOutcome;
-  try {
-    await recoverNode(node, ctx);
-    outcome = await runRuntimeOperation(node, ctx, {
+  const traffic = explicitTraffic(values);
+  const outcome: RuntimeOutcome = await onNode(values, err, ({ node, ctx, actor }) =>
+    runRuntimeOperation(node, ctx, {
       backend: match[1]!,
       server: match[2]!,
       action,
       actor,
       ...(values.force ? { force: true } : {}),
       ...(bakeS !== undefined ? { bakeS } : {}),
-      ...(values.rps !== undefined || values.frontend !== undefined
-        ? { traffic: trafficFromOptions(values) }
-        : {}),
-    });
-  } catch (error) {
-    throw asCatalogError(error);
-  }
+      ...(traffic ? { traffic } : {}),
+    }),
+  );
   if (values.json) out(`${JSON.stringify(outcome, null, 2)}\n`);
   else if (outcome.status === "blocked") {
     const reasons = outcome.gate?.findings.filter((f) => f.severity === "error").map((f) => f.message) ?? [];
