@@ -15,6 +15,8 @@ const config = (servers: string, extra = ""): string => `global
 
 defaults
     mode http
+    # Keep-alive clients: without it a reload can reset a request racing an idle close.
+    option idle-close-on-response
     timeout connect 1s
     timeout client 5s
     timeout server 5s
