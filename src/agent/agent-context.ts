@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import type { HaproxyCheckResult } from "../haproxy/runtime/haproxy-check.js";
 import type { StatSnapshot } from "../haproxy/runtime/stat-row.js";
 import type { Inventory } from "../inventory/inventory.js";
+import type { Config } from "../model/config.js";
 import type { BakePolicy } from "./bake/policy.js";
 import { ConfigStore } from "./config-store.js";
 import { EventLog } from "./event-log.js";
@@ -13,8 +14,11 @@ export interface HaproxyNode {
   readonly configPath: string;
   /** `haproxy -c` on a file. */
   check(path: string): Promise<HaproxyCheckResult>;
-  /** Reloads through the master CLI and resolves once a new worker runs the file on disk. */
-  reload(): Promise<{ workerPid: number; tookMs: number }>;
+  /**
+   * Reloads through the master CLI and resolves once a new worker runs the file on disk. The
+   * caller may pass that file's model when it has one, so a rollback does not parse it again.
+   */
+  reload(onDisk?: Config): Promise<{ workerPid: number; tookMs: number }>;
   /** One `show stat` sample. */
   snapshot(): Promise<StatSnapshot>;
   /** One runtime API command (admin level), e.g. `set server web/web-01 weight 5`. */

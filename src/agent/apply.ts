@@ -1,7 +1,7 @@
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { evaluateChange, type ChangeJudgement } from "../gate/evaluate-change.js";
 import type { GateResult } from "../gate/gate.js";
+import type { Config } from "../model/config.js";
 import type { Finding } from "../model/finding.js";
 import type { TrafficInput } from "../simulate/types.js";
 import type { AgentContext, HaproxyNode } from "./agent-context.js";
@@ -9,7 +9,7 @@ import { removeQuietly, temporaryPathFor, writeDurable, moveDurable } from "./at
 import type { Breach } from "./bake/judge.js";
 import { contentHash, type StoredVersion } from "./config-store.js";
 import { failpoint } from "./failpoint.js";
-import type { JournalEntry } from "./journal.js";
+import { newOperationId, type JournalEntry } from "./journal.js";
 import { lockNode } from "./node-lock.js";
 import { preflight, type ProbeFailure } from "./preflight.js";
 import { expectedShares, observedTraffic, sampleBaseline, watchChange } from "./watch.js";
@@ -80,7 +80,7 @@ async function applyLocked(
   ctx: AgentContext,
   request: ApplyRequest,
 ): Promise<ApplyOutcome> {
-  const apply = newApplyId(ctx.clock());
+  const apply = newOperationId("apply", ctx.clock());
   const times: ApplyOutcome["times"] = { startedAt: ctx.clock() };
   const log = (type: Parameters<typeof ctx.events.append>[0]["type"], evidence?: Record<string, unknown>) =>
     ctx.events.append({ apply, type, actor: request.actor, ...(evidence ? { evidence } : {}) });
@@ -172,11 +172,14 @@ async function applyLocked(
   ctx.journal.record({ ...entry, step: "reloading" });
   times.appliedAt = ctx.clock();
   try {
-    const reload = await node.reload();
+    const reload = await node.reload(judgement.candidate);
     log("apply.reloaded", { workerPid: reload.workerPid, tookMs: reload.tookMs, version: candidate.name });
   } catch (error) {
     log("apply.reload-failed", { error: (error as Error).message });
-    await restore(node, ctx, entry, previous, { reason: "reload failed", error: (error as Error).message });
+    await restore(node, ctx, entry, previous, judgement.running, {
+      reason: "reload failed",
+      error: (error as Error).message,
+    });
     times.restoredAt = ctx.clock();
     return fail(`HAProxy did not take the new configuration: ${(error as Error).message}`);
   }
@@ -197,7 +200,10 @@ async function applyLocked(
       samples: watched.samples,
       afterMs: watched.decidedAt - times.appliedAt,
     });
-    await restore(node, ctx, entry, previous, { reason: "bake breach", breaches: watched.breaches });
+    await restore(node, ctx, entry, previous, judgement.running, {
+      reason: "bake breach",
+      breaches: watched.breaches,
+    });
     times.restoredAt = ctx.clock();
     return { apply, status: "rolled-back", breaches: watched.breaches, times };
   }
@@ -222,7 +228,13 @@ async function judge(
   request: ApplyRequest,
   runningText: string,
   baselineRun: Promise<Awaited<ReturnType<typeof sampleBaseline>>>,
-): Promise<{ result: GateResult; probes: ProbeFailure[]; prediction: ChangeJudgement["predictedAfter"] }> {
+): Promise<{
+  result: GateResult;
+  probes: ProbeFailure[];
+  prediction: ChangeJudgement["predictedAfter"];
+  running: Config;
+  candidate: Config;
+}> {
   const traffic = request.traffic ?? observedTraffic(await baselineRun.catch(() => [])) ?? {};
   const judged = await evaluateChange({
     before: [{ path: node.configPath, text: runningText }],
@@ -232,7 +244,13 @@ async function judge(
     // `haproxy -c` runs in the validation step on a copy beside the live file.
   });
   const probes = request.force ? [] : await preflight(judged.afterModel, judged.beforeModel);
-  return { result: judged.result, probes, prediction: judged.predictedAfter };
+  return {
+    result: judged.result,
+    probes,
+    prediction: judged.predictedAfter,
+    running: judged.beforeModel,
+    candidate: judged.afterModel,
+  };
 }
 
 /**
@@ -244,6 +262,7 @@ export async function restore(
   ctx: AgentContext,
   entry: JournalEntry,
   previous: StoredVersion,
+  previousModel: Config,
   evidence: Record<string, unknown>,
 ): Promise<void> {
   ctx.journal.record({ ...entry, step: "rolling-back" });
@@ -251,7 +270,7 @@ export async function restore(
   writeDurable(temporary, ctx.store.read(previous));
   moveDurable(temporary, node.configPath);
   failpoint("before-rollback-reload");
-  const reload = await node.reload();
+  const reload = await node.reload(previousModel);
   failpoint("after-rollback-reload");
   ctx.events.append({
     apply: entry.apply,
@@ -260,12 +279,4 @@ export async function restore(
     evidence: { ...evidence, version: previous.name, workerPid: reload.workerPid, tookMs: reload.tookMs },
   });
   ctx.journal.clear();
-}
-
-function newApplyId(now: number): string {
-  const stamp = new Date(now)
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "Z");
-  return `apply-${stamp}-${randomBytes(3).toString("hex")}`;
 }

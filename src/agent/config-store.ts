@@ -19,6 +19,8 @@ export function contentHash(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
+const VERSION_NAME = /^\d{6}-[0-9a-f]{12}\.cfg$/;
+
 /**
  * Numbered, content-hashed copies of every configuration the agent ran or tried, and the
  * last-known-good pointer, in the agent's data directory. A text already kept is not copied
@@ -37,9 +39,14 @@ export class ConfigStore {
   /** Keeps a copy of `text` (once per content) and returns it. */
   keep(text: string): StoredVersion {
     const hash = contentHash(text);
-    const existing = this.versions().find((v) => v.hash === hash);
-    if (existing) return existing;
-    const number = (this.versions().at(-1)?.number ?? 0) + 1;
+    const names = this.names();
+    // The name carries the hash's first 12 digits: only a file whose name matches is read.
+    for (const name of names) {
+      if (name.slice(7, 19) !== hash.slice(0, 12)) continue;
+      const kept = this.find(name);
+      if (kept?.hash === hash) return kept;
+    }
+    const number = (names.length > 0 ? Number(names.at(-1)!.slice(0, 6)) : 0) + 1;
     const name = `${String(number).padStart(6, "0")}-${hash.slice(0, 12)}.cfg`;
     const path = join(this.directory, name);
     writeFileAtomic(path, text);
@@ -48,14 +55,20 @@ export class ConfigStore {
 
   /** Every kept version, oldest first. */
   versions(): StoredVersion[] {
-    const versions: StoredVersion[] = [];
-    for (const name of readdirSync(this.directory).sort()) {
-      const match = /^(\d{6})-([0-9a-f]{12})\.cfg$/.exec(name);
-      if (!match) continue;
-      const path = join(this.directory, name);
-      versions.push({ name, number: Number(match[1]), hash: contentHash(readFileSync(path, "utf8")), path });
+    return this.names().map((name) => this.find(name) as StoredVersion);
+  }
+
+  /** The kept version with this file name, if there is one. */
+  find(name: string): StoredVersion | undefined {
+    if (!VERSION_NAME.test(name)) return undefined;
+    const path = join(this.directory, name);
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch {
+      return undefined;
     }
-    return versions;
+    return { name, number: Number(name.slice(0, 6)), hash: contentHash(text), path };
   }
 
   /** The text of a kept version. */
@@ -66,8 +79,14 @@ export class ConfigStore {
   /** The version last promoted as known to work, if any. */
   lastKnownGood(): StoredVersion | undefined {
     if (!existsSync(this.pointer)) return undefined;
-    const name = readFileSync(this.pointer, "utf8").trim();
-    return this.versions().find((v) => v.name === name);
+    return this.find(readFileSync(this.pointer, "utf8").trim());
+  }
+
+  /** File names of the kept versions, oldest first. */
+  private names(): string[] {
+    return readdirSync(this.directory)
+      .filter((name) => VERSION_NAME.test(name))
+      .sort();
   }
 
   /** Marks a kept version as the one to return to when a later change goes wrong. */

@@ -40,11 +40,13 @@ export function connectNode(address: NodeAddress): HaproxyNode {
     check: (path) => runHaproxyCheck([path], address.haproxy),
     snapshot: () => admin.snapshot(clock),
     runtime: (command) => admin.command(command),
-    async reload() {
-      const text = readFileSync(address.configPath, "utf8");
-      const stateFile = loadedServerStateFile(
-        parseConfig([{ path: address.configPath, text }], { env: process.env }).model,
-      );
+    async reload(onDisk) {
+      const model =
+        onDisk ??
+        parseConfig([{ path: address.configPath, text: readFileSync(address.configPath, "utf8") }], {
+          env: process.env,
+        }).model;
+      const stateFile = loadedServerStateFile(model);
       const saved = stateFile ? await saveServerState(admin, stateFile) : await admin.showServersState();
       const result = await master.reload();
       if (!stateFile) {

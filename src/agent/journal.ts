@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { removeQuietly, writeFileAtomic } from "./atomic-file.js";
@@ -54,4 +55,16 @@ export class ApplyJournal {
   clear(): void {
     removeQuietly(this.path);
   }
+}
+
+/**
+ * A new id for an apply (`apply-20261121T034628Z-3fa9c1`) or a runtime operation (`op-…`):
+ * sortable by time, unique by its random tail. It names the apply in events and the journal.
+ */
+export function newOperationId(kind: "apply" | "op", now: number): string {
+  const stamp = new Date(now)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+  return `${kind}-${stamp}-${randomBytes(3).toString("hex")}`;
 }

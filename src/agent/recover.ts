@@ -54,9 +54,8 @@ async function settle(
     await node.runtime(entry.previous);
     return "reverted";
   }
-  const versions = ctx.store.versions();
-  const previous = versions.find((v) => v.name === entry.previous);
-  const candidate = versions.find((v) => v.name === entry.candidate);
+  const previous = ctx.store.find(entry.previous);
+  const candidate = ctx.store.find(entry.candidate);
   if (entry.step === "validating" || entry.step === "validated") return "discarded";
   if (entry.step === "promoting" && candidate) {
     ctx.store.promote(candidate);

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { judgeChange, type GateResult } from "../gate/gate.js";
 import { parseConfig } from "../haproxy/parse/index.js";
@@ -10,6 +9,7 @@ import { simulate } from "../simulate/simulate.js";
 import type { TrafficInput } from "../simulate/types.js";
 import type { AgentContext, HaproxyNode } from "./agent-context.js";
 import type { Breach } from "./bake/judge.js";
+import { newOperationId } from "./journal.js";
 import { lockNode } from "./node-lock.js";
 import { expectedShares, observedTraffic, sampleBaseline, watchChange } from "./watch.js";
 
@@ -63,10 +63,7 @@ async function operate(
   ctx: AgentContext,
   request: RuntimeRequest,
 ): Promise<RuntimeOutcome> {
-  const id = `op-${new Date(ctx.clock())
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "Z")}-${randomBytes(3).toString("hex")}`;
+  const id = newOperationId("op", ctx.clock());
   const target = `${request.backend}/${request.server}`;
   const command = runtimeCommandFor(target, request.action);
   const log = (type: Parameters<typeof ctx.events.append>[0]["type"], evidence: Record<string, unknown>) =>
