@@ -5,6 +5,7 @@ import { LbguardError } from "../errors.js";
 import { secondsOption } from "./seconds-option.js";
 import { explicitTraffic, NODE_HELP, NODE_OPTIONS, onNode } from "./node-options.js";
 import { TRAFFIC_OPTIONS } from "./traffic-options.js";
+import { breachLine } from "./render/event-text.js";
 
 export const APPLY_HELP = `Usage: lbguard apply [options] CANDIDATE
 
@@ -100,7 +101,7 @@ function summarize(outcome: ApplyOutcome): string {
         ...(outcome.probes?.filter((p) => p.severity === "error").map((p) => p.message) ?? []),
       ].join("; ")} (use --force to apply anyway)`;
     case "rolled-back":
-      return `rolled back ${outcome.apply} after ${seconds(outcome.times.decidedAt, outcome.times.appliedAt)}: ${(outcome.breaches ?? []).map((b) => b.message).join("; ")}`;
+      return `rolled back ${outcome.apply} after ${seconds(outcome.times.decidedAt, outcome.times.appliedAt)}: ${breachLine(outcome.breaches)}`;
     case "failed":
       return `failed ${outcome.apply}: ${outcome.error ?? ""}`;
     case "invalid":

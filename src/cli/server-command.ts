@@ -4,6 +4,7 @@ import { LbguardError } from "../errors.js";
 import { secondsOption } from "./seconds-option.js";
 import { explicitTraffic, NODE_HELP, NODE_OPTIONS, onNode } from "./node-options.js";
 import { TRAFFIC_OPTIONS } from "./traffic-options.js";
+import { breachLine } from "./render/event-text.js";
 
 export const SERVER_HELP = `Usage: lbguard server drain|disable|enable BACKEND/SERVER [options]
        lbguard server weight BACKEND/SERVER N [options]
@@ -79,9 +80,7 @@ export async function serverCommand(
     const reasons = outcome.gate?.findings.filter((f) => f.severity === "error").map((f) => f.message) ?? [];
     out(`blocked '${outcome.command}': ${reasons.join("; ")} (use --force to do it anyway)\n`);
   } else if (outcome.status === "reverted") {
-    out(
-      `reverted '${outcome.command}' with '${outcome.revert}': ${(outcome.breaches ?? []).map((b) => b.message).join("; ")}\n`,
-    );
+    out(`reverted '${outcome.command}' with '${outcome.revert}': ${breachLine(outcome.breaches)}\n`);
   } else out(`done: ${outcome.command}\n`);
   return outcome.status === "kept" ? 0 : 1;
 }

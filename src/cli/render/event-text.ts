@@ -23,7 +23,7 @@ export function describeEvent(event: AgentEvent): string {
       case "apply.reloaded":
         return `reloaded: worker ${String(e.workerPid)} in ${String(e.tookMs)} ms; baking`;
       case "apply.breach":
-        return `breach: ${((e.breaches as { message: string }[] | undefined) ?? []).map((b) => b.message).join("; ")}`;
+        return `breach: ${breachLine(e.breaches as { message: string }[] | undefined)}`;
       case "apply.rolled-back":
         return `rolled back to ${String(e.version)} (worker ${String(e.workerPid)})`;
       case "apply.promoted":
@@ -35,4 +35,9 @@ export function describeEvent(event: AgentEvent): string {
     }
   })();
   return `${time} ${event.type.padEnd(18)} ${detail}`;
+}
+
+/** Breach sentences on one line, each without its closing full stop. */
+export function breachLine(breaches: readonly { message: string }[] | undefined): string {
+  return (breaches ?? []).map((b) => b.message.replace(/\.$/, "")).join("; ");
 }
