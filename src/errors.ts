@@ -53,6 +53,96 @@ export const ERRORS = {
     message: "{detail}",
     hint: "Wait for the other apply to finish; a lock left by a killed process is taken over automatically.",
   },
+  LBG_BAD_REQUEST: {
+    exitCode: 2,
+    httpStatus: 400,
+    message: "{detail}",
+    hint: "Fix the field named above; docs/api.md lists every endpoint's body.",
+  },
+  LBG_UNAUTHENTICATED: {
+    exitCode: 2,
+    httpStatus: 401,
+    message: "{detail}",
+    hint: "Pass a token with --token or LBGUARD_TOKEN (HTTP: 'Authorization: Bearer TOKEN'); an admin creates one with 'lbguard token create'.",
+  },
+  LBG_FORBIDDEN: {
+    exitCode: 1,
+    httpStatus: 403,
+    message: "{detail}",
+    hint: "Ask an admin for a token with the role named above.",
+  },
+  LBG_SELF_REVIEW: {
+    exitCode: 1,
+    httpStatus: 403,
+    message: "{detail}",
+    hint: "Another user with the approver role must review it.",
+  },
+  LBG_OVERRIDE_REQUIRED: {
+    exitCode: 1,
+    httpStatus: 403,
+    message: "{detail}",
+    hint: "Fix the change so the gate passes, or have an admin approve it with --override 'REASON'.",
+  },
+  LBG_NOT_FOUND: {
+    exitCode: 1,
+    httpStatus: 404,
+    message: "{detail}",
+    hint: "List what exists with 'lbguard history', 'lbguard nodes' or GET /api/v1/clusters.",
+  },
+  LBG_STALE_PARENT: {
+    exitCode: 1,
+    httpStatus: 409,
+    message: "{detail}",
+    hint: "Propose the change again against the current version (lbguard diff shows what changed since).",
+  },
+  LBG_WRONG_STATE: {
+    exitCode: 1,
+    httpStatus: 409,
+    message: "{detail}",
+    hint: "Check the change's state with 'lbguard history'; only approved changes roll out.",
+  },
+  LBG_EXISTS: {
+    exitCode: 1,
+    httpStatus: 409,
+    message: "{detail}",
+    hint: "Choose another name.",
+  },
+  LBG_TOO_LARGE: {
+    exitCode: 2,
+    httpStatus: 413,
+    message: "{detail}",
+    hint: "Send a smaller body; 'lbguard serve --body-limit' raises the limit.",
+  },
+  LBG_SERVER_UNREACHABLE: {
+    exitCode: 1,
+    httpStatus: 502,
+    message: "cannot reach the lbguard server at {url}: {reason}",
+    hint: "Check --server (or LBGUARD_SERVER) and that 'lbguard serve' runs there.",
+  },
+  LBG_STORE_FAILED: {
+    exitCode: 1,
+    httpStatus: 503,
+    message: "the store {store} failed: {reason}",
+    hint: "Check the database URL (--database or DATABASE_URL) and that the database is up; nothing half-written was kept.",
+  },
+  LBG_BAD_BACKUP: {
+    exitCode: 2,
+    httpStatus: 400,
+    message: "{path} is not a usable lbguard backup: {reason}",
+    hint: "Use a file written by 'lbguard backup create'; restore into an empty store or pass --replace.",
+  },
+  LBG_AUDIT_BROKEN: {
+    exitCode: 1,
+    httpStatus: 500,
+    message: "{detail}",
+    hint: "The event log was altered outside lbguard; restore the store from a backup taken before the broken event and investigate who had database access.",
+  },
+  LBG_INTERNAL: {
+    exitCode: 1,
+    httpStatus: 500,
+    message: "{detail}",
+    hint: "This is a bug in lbguard; the server's log has the stack trace.",
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -62,6 +152,7 @@ export class LbguardError extends Error {
   readonly code: ErrorCode;
   readonly hint: string;
   readonly exitCode: number;
+  readonly httpStatus: number;
 
   constructor(code: ErrorCode, data: Record<string, string>, options?: { cause?: unknown }) {
     const entry = ERRORS[code];
@@ -73,5 +164,6 @@ export class LbguardError extends Error {
     this.code = code;
     this.hint = entry.hint;
     this.exitCode = entry.exitCode;
+    this.httpStatus = entry.httpStatus;
   }
 }
