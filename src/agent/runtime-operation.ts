@@ -161,7 +161,8 @@ function revertCommandFor(
   return `set server ${target} state ready`;
 }
 
-function isRemoval(action: RuntimeAction): boolean {
+/** Whether the action takes the server out of rotation (its share goes to the others). */
+export function isRemoval(action: RuntimeAction): boolean {
   return (
     action.kind === "drain" || action.kind === "disable" || (action.kind === "weight" && action.weight === 0)
   );
@@ -175,7 +176,7 @@ function serversOutOfService(snapshot: StatSnapshot): string[] {
 }
 
 /** A copy of the config in which the server has the action's weight or state. */
-function withAction(config: Config, backend: string, server: string, action: RuntimeAction): Config {
+export function withAction(config: Config, backend: string, server: string, action: RuntimeAction): Config {
   if (action.kind !== "weight" && action.kind !== "enable") return config;
   const copy = structuredClone(config);
   for (const proxy of copy.backends) {

@@ -1,0 +1,287 @@
+import { createHash } from "node:crypto";
+import type { Kysely, Transaction } from "kysely";
+import { unifiedDiff } from "../agent/managed/text-diff.js";
+import { readInventory } from "../inventory/read-inventory.js";
+import type { ClustersTable, Database, NodesTable, VersionsTable } from "../store/schema.js";
+import {
+  DEFAULT_CLUSTER_POLICY,
+  type Cluster,
+  type ClusterPolicy,
+  type CreateClusterRequest,
+  type CreatedToken,
+  type Drift,
+  type NodeHealth,
+  type NodeStatus,
+  type Version,
+  type VersionInfo,
+} from "./api-types.js";
+import {
+  fail,
+  nowIso,
+  transact,
+  type ControlContext,
+  type Principal,
+  type RecordEvent,
+} from "./control-context.js";
+import { insertToken, NAME_FORMAT } from "./access.js";
+
+/** The request rate the gate assumes for a cluster that does not say. */
+export const DEFAULT_GATE_RPS = 100;
+
+/** sha256 of a configuration's text, hex: the same hash agents report for their live file. */
+export function textHash(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** A complete, checked policy from a partial one laid over `base`. Throws LBG_BAD_REQUEST. */
+export function mergePolicy(base: ClusterPolicy, patch: Partial<ClusterPolicy> | undefined): ClusterPolicy {
+  const policy: ClusterPolicy = { ...base, approvals: { ...base.approvals, ...(patch?.approvals ?? {}) } };
+  if (patch?.drift !== undefined) policy.drift = patch.drift;
+  if (patch?.bakeS !== undefined) policy.bakeS = patch.bakeS;
+  for (const [risk, count] of Object.entries(policy.approvals)) {
+    if (!["low", "medium", "high"].includes(risk) || !Number.isInteger(count) || count < 1 || count > 10) {
+      throw fail(
+        "LBG_BAD_REQUEST",
+        `policy.approvals.${risk}: must be a whole number of approvals from 1 to 10`,
+      );
+    }
+  }
+  if (policy.drift !== "report" && policy.drift !== "restore") {
+    throw fail("LBG_BAD_REQUEST", "policy.drift: must be 'report' or 'restore'");
+  }
+  if (
+    policy.bakeS !== undefined &&
+    (typeof policy.bakeS !== "number" || policy.bakeS < 1 || policy.bakeS > 3600)
+  ) {
+    throw fail("LBG_BAD_REQUEST", "policy.bakeS: must be a number of seconds from 1 to 3600");
+  }
+  return policy;
+}
+
+/** Checks inventory YAML the way the CLI does, naming the line of the first problem. */
+function checkInventory(text: string): void {
+  const { diagnostics } = readInventory("inventory", text);
+  const first = diagnostics.find((d) => d.severity === "error");
+  if (first) throw fail("LBG_BAD_REQUEST", `inventory line ${first.span.line}: ${first.message}`);
+}
+
+export async function createCluster(
+  ctx: ControlContext,
+  actor: Principal,
+  request: CreateClusterRequest,
+): Promise<Cluster> {
+  if (!NAME_FORMAT.test(request.name)) {
+    throw fail(
+      "LBG_BAD_REQUEST",
+      "name: letters, digits, '.', '_' and '-', starting with a letter or digit, at most 63",
+    );
+  }
+  if (request.inventory !== undefined) checkInventory(request.inventory);
+  const policy = mergePolicy(DEFAULT_CLUSTER_POLICY, request.policy);
+  await transact(ctx, async (trx, record) => {
+    const taken = await trx
+      .selectFrom("clusters")
+      .select("name")
+      .where("name", "=", request.name)
+      .executeTakeFirst();
+    if (taken) throw fail("LBG_EXISTS", `a cluster named ${request.name} already exists`);
+    await trx
+      .insertInto("clusters")
+      .values({
+        name: request.name,
+        policy: JSON.stringify(policy),
+        inventory: request.inventory ?? null,
+        rps: request.rps ?? DEFAULT_GATE_RPS,
+        current_version: null,
+        created_at: nowIso(ctx),
+      })
+      .execute();
+    await record({ type: "cluster.created", actor: actor.name, cluster: request.name, data: { policy } });
+    const version = await insertVersion(ctx, trx, record, {
+      cluster: request.name,
+      text: request.config,
+      author: actor.name,
+      message: "the configuration the nodes ran when the cluster was created",
+      parent: null,
+    });
+    await trx
+      .updateTable("clusters")
+      .set({ current_version: version.id })
+      .where("name", "=", request.name)
+      .execute();
+  });
+  return getCluster(ctx, request.name);
+}
+
+/** Stores a new immutable version and records it. */
+export async function insertVersion(
+  ctx: ControlContext,
+  trx: Transaction<Database>,
+  record: RecordEvent,
+  version: { cluster: string; text: string; author: string; message: string; parent: number | null },
+): Promise<VersionInfo> {
+  const row = { ...version, hash: textHash(version.text), created_at: nowIso(ctx) };
+  const { id } = await trx.insertInto("versions").values(row).returning("id").executeTakeFirstOrThrow();
+  const info = versionInfo({ ...row, id: Number(id) });
+  await record({
+    type: "version.created",
+    actor: version.author,
+    cluster: version.cluster,
+    subject: `version:${info.id}`,
+    data: { hash: info.hash, parent: version.parent, message: version.message },
+  });
+  return info;
+}
+
+export async function clusterRow(db: Kysely<Database>, name: string): Promise<ClustersTable> {
+  const row = await db.selectFrom("clusters").selectAll().where("name", "=", name).executeTakeFirst();
+  if (!row) throw fail("LBG_NOT_FOUND", `there is no cluster ${name}`);
+  return row;
+}
+
+export function policyOf(row: ClustersTable): ClusterPolicy {
+  return mergePolicy(DEFAULT_CLUSTER_POLICY, JSON.parse(row.policy) as Partial<ClusterPolicy>);
+}
+
+export async function getCluster(ctx: ControlContext, name: string): Promise<Cluster> {
+  const row = await clusterRow(ctx.store.db, name);
+  return {
+    name: row.name,
+    policy: policyOf(row),
+    currentVersion: Number(row.current_version),
+    createdAt: row.created_at,
+    nodes: await listNodes(ctx, name),
+  };
+}
+
+export async function listClusters(ctx: ControlContext): Promise<Cluster[]> {
+  const rows = await ctx.store.db.selectFrom("clusters").select("name").orderBy("name").execute();
+  return Promise.all(rows.map((r) => getCluster(ctx, r.name)));
+}
+
+export async function setPolicy(
+  ctx: ControlContext,
+  actor: Principal,
+  name: string,
+  patch: Partial<ClusterPolicy>,
+): Promise<Cluster> {
+  await transact(ctx, async (trx, record) => {
+    const row = await clusterRow(trx, name);
+    const policy = mergePolicy(policyOf(row), patch);
+    await trx
+      .updateTable("clusters")
+      .set({ policy: JSON.stringify(policy) })
+      .where("name", "=", name)
+      .execute();
+    await record({
+      type: "cluster.policy-changed",
+      actor: actor.name,
+      cluster: name,
+      data: { before: policyOf(row), after: policy },
+    });
+  });
+  return getCluster(ctx, name);
+}
+
+export function nodeStatus(row: NodesTable): NodeStatus {
+  return {
+    name: row.name,
+    cluster: row.cluster,
+    desiredVersion: Number(row.desired_version),
+    ...(row.applied_version !== null ? { appliedVersion: Number(row.applied_version) } : {}),
+    ...(row.running_hash !== null ? { runningHash: row.running_hash } : {}),
+    ...(row.health !== null ? { health: JSON.parse(row.health) as NodeHealth } : {}),
+    ...(row.last_seen_at !== null ? { lastSeenAt: row.last_seen_at } : {}),
+    ...(row.drift !== null ? { drift: JSON.parse(row.drift) as Drift[] } : {}),
+  };
+}
+
+export async function listNodes(ctx: ControlContext, cluster: string): Promise<NodeStatus[]> {
+  const rows = await ctx.store.db
+    .selectFrom("nodes")
+    .selectAll()
+    .where("cluster", "=", cluster)
+    .orderBy("name")
+    .execute();
+  return rows.map(nodeStatus);
+}
+
+/** Adds a node to a cluster (desired: the current version) and creates its agent token. */
+export async function createNode(
+  ctx: ControlContext,
+  actor: Principal,
+  cluster: string,
+  name: string,
+): Promise<{ node: NodeStatus; token: CreatedToken }> {
+  if (!NAME_FORMAT.test(name)) {
+    throw fail(
+      "LBG_BAD_REQUEST",
+      "name: letters, digits, '.', '_' and '-', starting with a letter or digit, at most 63",
+    );
+  }
+  return transact(ctx, async (trx, record) => {
+    const row = await clusterRow(trx, cluster);
+    const id = `${cluster}/${name}`;
+    const taken = await trx.selectFrom("nodes").select("id").where("id", "=", id).executeTakeFirst();
+    if (taken) throw fail("LBG_EXISTS", `cluster ${cluster} already has a node ${name}`);
+    const node: NodesTable = {
+      id,
+      cluster,
+      name,
+      desired_version: Number(row.current_version),
+      applied_version: null,
+      running_hash: null,
+      health: null,
+      last_seen_at: null,
+      drift: null,
+      created_at: nowIso(ctx),
+    };
+    await trx.insertInto("nodes").values(node).execute();
+    await record({ type: "node.created", actor: actor.name, cluster, subject: `node:${id}` });
+    const token = await insertToken(ctx, trx, record, actor.name, {
+      role: "agent",
+      label: `agent of ${id}`,
+      nodeId: id,
+    });
+    return { node: nodeStatus(node), token };
+  });
+}
+
+export function versionInfo(row: Omit<VersionsTable, "id"> & { id: number }): VersionInfo {
+  return {
+    id: Number(row.id),
+    cluster: row.cluster,
+    hash: row.hash,
+    author: row.author,
+    message: row.message,
+    ...(row.parent !== null ? { parent: Number(row.parent) } : {}),
+    createdAt: row.created_at,
+  };
+}
+
+export async function listVersions(ctx: ControlContext, cluster: string): Promise<VersionInfo[]> {
+  await clusterRow(ctx.store.db, cluster);
+  const rows = await ctx.store.db
+    .selectFrom("versions")
+    .select(["id", "cluster", "hash", "author", "message", "parent", "created_at"])
+    .where("cluster", "=", cluster)
+    .orderBy("id", "desc")
+    .execute();
+  return rows.map((r) => versionInfo({ ...r, text: "" }));
+}
+
+export async function getVersion(db: Kysely<Database>, id: number): Promise<Version> {
+  const row = await db.selectFrom("versions").selectAll().where("id", "=", id).executeTakeFirst();
+  if (!row) throw fail("LBG_NOT_FOUND", `there is no version ${id}`);
+  return { ...versionInfo(row), text: row.text };
+}
+
+/** The unified diff between two versions, FROM -> TO. */
+export async function diffVersions(
+  ctx: ControlContext,
+  from: number,
+  to: number,
+): Promise<{ from: number; to: number; diff: string }> {
+  const [a, b] = await Promise.all([getVersion(ctx.store.db, from), getVersion(ctx.store.db, to)]);
+  return { from, to, diff: unifiedDiff(a.text, b.text, `version ${from}`, `version ${to}`) };
+}

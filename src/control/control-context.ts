@@ -1,0 +1,67 @@
+import type { Transaction } from "kysely";
+import { LbguardError, type ErrorCode } from "../errors.js";
+import { CHANNELS, storeFailed, type Store } from "../store/database.js";
+import { appendEvent, type NewEvent } from "../store/event-chain.js";
+import type { Database } from "../store/schema.js";
+import type { StoredEvent, TokenRole } from "./api-types.js";
+
+/** What every control-plane operation works with. */
+export interface ControlContext {
+  store: Store;
+  /** Milliseconds; Date.now unless a test passes its own. */
+  clock: () => number;
+  /** The haproxy binary for `haproxy -c` when proposing; absent: lbguard's own checks only. */
+  haproxy?: string;
+}
+
+/** Who is calling, as their token says. */
+export interface Principal {
+  /** The user name, or `node:<cluster>/<node>` for an agent. */
+  name: string;
+  role: TokenRole;
+  tokenId: string;
+  /** For agent tokens: the node they act for. */
+  cluster?: string;
+  node?: string;
+}
+
+/** Records an event in the running transaction. */
+export type RecordEvent = (event: NewEvent) => Promise<StoredEvent>;
+
+/**
+ * Runs `work` in one transaction with a way to record events in it, so a state change and the
+ * event that tells of it commit together or not at all. Listeners are told once it committed.
+ * Catalog errors pass through; anything else from the database becomes LBG_STORE_FAILED.
+ */
+export async function transact<T>(
+  ctx: ControlContext,
+  work: (trx: Transaction<Database>, record: RecordEvent) => Promise<T>,
+): Promise<T> {
+  const recorded: StoredEvent[] = [];
+  let result: T;
+  try {
+    result = await ctx.store.db.transaction().execute(async (trx) => {
+      const record: RecordEvent = async (event) => {
+        const stored = await appendEvent(trx, ctx.store.dialect, event, new Date(ctx.clock()));
+        recorded.push(stored);
+        return stored;
+      };
+      return work(trx, record);
+    });
+  } catch (error) {
+    if (error instanceof LbguardError) throw error;
+    throw storeFailed(ctx.store.label, error);
+  }
+  if (recorded.length > 0) await ctx.store.notify(CHANNELS.events, String(recorded.at(-1)?.seq));
+  return result;
+}
+
+/** The current time as stored (ISO 8601). */
+export function nowIso(ctx: ControlContext): string {
+  return new Date(ctx.clock()).toISOString();
+}
+
+/** A catalog error whose message is `detail`. */
+export function fail(code: ErrorCode, detail: string): LbguardError {
+  return new LbguardError(code, { detail });
+}

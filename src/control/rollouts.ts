@@ -1,0 +1,373 @@
+import type { Kysely, Selectable, Transaction } from "kysely";
+import { CHANNELS } from "../store/database.js";
+import type { Database, RolloutsTable } from "../store/schema.js";
+import type { ApplyReport, Change, Rollout, RolloutNodeState, RollbackRequest } from "./api-types.js";
+import { OPEN_STATES, changeRow, getChange, propose, setState, type ChangeRow } from "./changes.js";
+import { clusterRow, getVersion } from "./clusters.js";
+import {
+  fail,
+  nowIso,
+  transact,
+  type ControlContext,
+  type Principal,
+  type RecordEvent,
+} from "./control-context.js";
+import { progressRollout } from "./rollout-progress.js";
+
+async function rolloutView(db: Kysely<Database>, row: Selectable<RolloutsTable>): Promise<Rollout> {
+  const nodes = await db
+    .selectFrom("rollout_nodes")
+    .selectAll()
+    .where("rollout_id", "=", row.id)
+    .orderBy("position")
+    .orderBy("node_id")
+    .execute();
+  return {
+    id: Number(row.id),
+    change: Number(row.change_id),
+    cluster: row.cluster,
+    state: row.state as Rollout["state"],
+    startedBy: row.started_by,
+    nodes: nodes.map((n) => ({
+      node: n.node_id.slice(n.node_id.indexOf("/") + 1),
+      state: n.state as RolloutNodeState,
+      ...(n.apply !== null ? { apply: n.apply } : {}),
+      ...(n.detail !== null ? { detail: n.detail } : {}),
+      updatedAt: n.updated_at,
+    })),
+    createdAt: row.created_at,
+    ...(row.finished_at !== null ? { finishedAt: row.finished_at } : {}),
+  };
+}
+
+export async function getRollout(ctx: ControlContext, id: number): Promise<Rollout> {
+  const row = await ctx.store.db.selectFrom("rollouts").selectAll().where("id", "=", id).executeTakeFirst();
+  if (!row) throw fail("LBG_NOT_FOUND", `there is no rollout ${id}`);
+  return rolloutView(ctx.store.db, row);
+}
+
+/** The latest rollout of a change, if it was rolled out. */
+export async function getRolloutOfChange(ctx: ControlContext, change: number): Promise<Rollout | undefined> {
+  const row = await ctx.store.db
+    .selectFrom("rollouts")
+    .selectAll()
+    .where("change_id", "=", change)
+    .orderBy("id", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row ? rolloutView(ctx.store.db, row) : undefined;
+}
+
+/**
+ * Starts rolling out an approved change, as a compare-and-swap on the cluster's current version:
+ * the change's parent must still be current (else LBG_STALE_PARENT naming the newer version) and
+ * no other rollout may be running. The canary (first node by name) gets the version now; the
+ * others once the canary promoted it.
+ */
+export async function startRollout(
+  ctx: ControlContext,
+  actor: Principal,
+  changeId: number,
+): Promise<Rollout> {
+  const id = await transact(ctx, (trx, record) => startRolloutIn(ctx, trx, record, actor, changeId));
+  await ctx.store.notify(CHANNELS.desired, "rollout");
+  return getRollout(ctx, id);
+}
+
+async function startRolloutIn(
+  ctx: ControlContext,
+  trx: Transaction<Database>,
+  record: RecordEvent,
+  actor: Principal,
+  changeId: number,
+): Promise<number> {
+  const change = await changeRow(trx, changeId, ctx.store.dialect);
+  let clusterQuery = trx.selectFrom("clusters").selectAll().where("name", "=", change.cluster);
+  if (ctx.store.dialect === "postgres") clusterQuery = clusterQuery.forUpdate();
+  const cluster = await clusterQuery.executeTakeFirstOrThrow();
+  const current = Number(cluster.current_version);
+  if (Number(change.parent) !== current) {
+    throw fail(
+      "LBG_STALE_PARENT",
+      `change ${changeId} was made against version ${change.parent}, but version ${current} is current in cluster ${change.cluster} now`,
+    );
+  }
+  if (change.state !== "approved") {
+    throw fail("LBG_WRONG_STATE", `change ${changeId} is ${change.state}; only an approved change rolls out`);
+  }
+  const running = await trx
+    .selectFrom("rollouts")
+    .select(["id", "change_id"])
+    .where("cluster", "=", change.cluster)
+    .where("state", "=", "running")
+    .executeTakeFirst();
+  if (running) {
+    throw fail(
+      "LBG_WRONG_STATE",
+      `rollout ${running.id} of change ${running.change_id} is still running in cluster ${change.cluster}`,
+    );
+  }
+  const at = nowIso(ctx);
+  const nodes = await trx
+    .selectFrom("nodes")
+    .select(["id", "name"])
+    .where("cluster", "=", change.cluster)
+    .orderBy("name")
+    .execute();
+  const { id } = await trx
+    .insertInto("rollouts")
+    .values({
+      change_id: changeId,
+      cluster: change.cluster,
+      state: "running",
+      started_by: actor.name,
+      created_at: at,
+      finished_at: null,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  const rollout = Number(id);
+  for (const [position, node] of nodes.entries()) {
+    await trx
+      .insertInto("rollout_nodes")
+      .values({
+        rollout_id: rollout,
+        node_id: node.id,
+        position,
+        state: position === 0 ? "applying" : "pending",
+        apply: null,
+        detail: null,
+        updated_at: at,
+      })
+      .execute();
+  }
+  await setState(ctx, trx, changeId, "approved", "rolling-out");
+  await record({
+    type: "rollout.started",
+    actor: actor.name,
+    cluster: change.cluster,
+    subject: `change:${changeId}`,
+    data: {
+      rollout,
+      canary: nodes[0]?.name ?? null,
+      nodes: nodes.map((n) => n.name),
+      version: change.version,
+    },
+  });
+  const canary = nodes[0];
+  if (!canary) {
+    await finish(ctx, trx, record, change, rollout, "completed");
+  } else if (change.version !== null) {
+    await trx
+      .updateTable("nodes")
+      .set({ desired_version: Number(change.version) })
+      .where("id", "=", canary.id)
+      .execute();
+  }
+  return rollout;
+}
+
+/** Ends a rollout: on completion the change's version becomes current and older open changes are superseded. */
+async function finish(
+  ctx: ControlContext,
+  trx: Transaction<Database>,
+  record: RecordEvent,
+  change: ChangeRow,
+  rollout: number,
+  outcome: "completed" | "halted",
+): Promise<void> {
+  await trx
+    .updateTable("rollouts")
+    .set({ state: outcome, finished_at: nowIso(ctx) })
+    .where("id", "=", rollout)
+    .execute();
+  const subject = `change:${change.id}`;
+  if (outcome === "halted") {
+    await setState(ctx, trx, change.id, "rolling-out", "rolled-back");
+    // Nodes given the version go back to the parent (the agent already restored it there).
+    await trx
+      .updateTable("nodes")
+      .set({ desired_version: Number(change.parent) })
+      .where("cluster", "=", change.cluster)
+      .where("desired_version", "=", Number(change.version ?? -1))
+      .execute();
+    await record({
+      type: "rollout.halted",
+      actor: "control-plane",
+      cluster: change.cluster,
+      subject,
+      data: { rollout },
+    });
+    return;
+  }
+  await setState(ctx, trx, change.id, "rolling-out", "applied");
+  await record({
+    type: "rollout.completed",
+    actor: "control-plane",
+    cluster: change.cluster,
+    subject,
+    data: { rollout },
+  });
+  if (change.version === null) return;
+  await trx
+    .updateTable("clusters")
+    .set({ current_version: Number(change.version) })
+    .where("name", "=", change.cluster)
+    .execute();
+  const superseded = await trx
+    .updateTable("changes")
+    .set({ state: "superseded", updated_at: nowIso(ctx) })
+    .where("cluster", "=", change.cluster)
+    .where("parent", "=", Number(change.parent))
+    .where("id", "!=", change.id)
+    .where("state", "in", [...OPEN_STATES])
+    .returning("id")
+    .execute();
+  for (const s of superseded) {
+    await record({
+      type: "change.superseded",
+      actor: "control-plane",
+      cluster: change.cluster,
+      subject: `change:${s.id}`,
+      data: { by: change.id, version: change.version },
+    });
+  }
+}
+
+/**
+ * Records how a node's apply ended and moves its rollout on: a promoted canary releases the other
+ * nodes, the last promotion completes the rollout, any rollback or failure halts it.
+ */
+export async function recordApply(ctx: ControlContext, agent: Principal, report: ApplyReport): Promise<void> {
+  const nodeId = `${agent.cluster}/${agent.node}`;
+  await transact(ctx, async (trx, record) => {
+    const at = nowIso(ctx);
+    if (report.status === "promoted" || report.status === "unchanged") {
+      await trx
+        .updateTable("nodes")
+        .set({ applied_version: report.version, last_seen_at: at })
+        .where("id", "=", nodeId)
+        .execute();
+    }
+    await record({
+      type: "node.applied",
+      actor: agent.name,
+      cluster: agent.cluster,
+      subject: `node:${nodeId}`,
+      data: { ...report },
+    });
+    if (report.rollout === undefined) return;
+    const rollout = await trx
+      .selectFrom("rollouts")
+      .selectAll()
+      .where("id", "=", report.rollout)
+      .executeTakeFirst();
+    if (!rollout || rollout.state !== "running" || rollout.cluster !== agent.cluster) return;
+    const change = await changeRow(trx, Number(rollout.change_id), ctx.store.dialect);
+    const steps = await trx
+      .selectFrom("rollout_nodes")
+      .selectAll()
+      .where("rollout_id", "=", report.rollout)
+      .execute();
+    const mine = steps.find((s) => s.node_id === nodeId);
+    if (!mine || mine.state !== "applying") return;
+    const progress = progressRollout(
+      steps.map((s) => ({
+        node: s.node_id,
+        position: Number(s.position),
+        state: s.state as RolloutNodeState,
+      })),
+      nodeId,
+      report.status,
+    );
+    await trx
+      .updateTable("rollout_nodes")
+      .set({ state: progress.nodeState, apply: report.apply, detail: report.detail ?? null, updated_at: at })
+      .where("rollout_id", "=", report.rollout)
+      .where("node_id", "=", nodeId)
+      .execute();
+    for (const next of progress.start) {
+      await trx
+        .updateTable("rollout_nodes")
+        .set({ state: "applying", updated_at: at })
+        .where("rollout_id", "=", report.rollout)
+        .where("node_id", "=", next)
+        .execute();
+      if (change.version !== null) {
+        await trx
+          .updateTable("nodes")
+          .set({ desired_version: Number(change.version) })
+          .where("id", "=", next)
+          .execute();
+      }
+    }
+    if (progress.start.length > 0) {
+      await record({
+        type: "rollout.canary-passed",
+        actor: "control-plane",
+        cluster: agent.cluster,
+        subject: `change:${change.id}`,
+        data: { rollout: report.rollout, canary: agent.node, next: progress.start },
+      });
+    }
+    if (progress.rollout !== "running")
+      await finish(ctx, trx, record, change, Number(report.rollout), progress.rollout);
+  });
+  await ctx.store.notify(CHANNELS.desired, agent.cluster ?? "");
+}
+
+/**
+ * Goes back to an earlier version of the cluster: a change from the current version to `to`,
+ * approved by the caller (an approver going back to a version reviewed before needs no second
+ * person; a version the gate blocks now still needs an admin) and rolled out at once.
+ */
+export async function rollback(
+  ctx: ControlContext,
+  actor: Principal,
+  cluster: string,
+  request: RollbackRequest,
+): Promise<Change> {
+  const current = Number((await clusterRow(ctx.store.db, cluster)).current_version);
+  const target = await getVersion(ctx.store.db, request.to);
+  if (target.cluster !== cluster)
+    throw fail("LBG_BAD_REQUEST", `to: version ${request.to} belongs to cluster ${target.cluster}`);
+  if (target.id === current)
+    throw fail("LBG_WRONG_STATE", `version ${request.to} is already current in cluster ${cluster}`);
+  const message = request.message ?? `roll back to version ${request.to}`;
+  const proposed = await propose(
+    ctx,
+    actor,
+    cluster,
+    { parent: current, message, config: target.text, draft: true },
+    target.id,
+  );
+  if (proposed.verdict === "block" && actor.role !== "admin") {
+    throw fail(
+      "LBG_OVERRIDE_REQUIRED",
+      `the gate blocks version ${request.to} now (change ${proposed.id}); only an admin can roll back to it`,
+    );
+  }
+  await transact(ctx, async (trx, record) => {
+    await trx
+      .insertInto("reviews")
+      .values({
+        change_id: proposed.id,
+        reviewer: actor.name,
+        decision: "approve",
+        comment: message,
+        override: proposed.verdict === "block" ? message : null,
+        created_at: nowIso(ctx),
+      })
+      .execute();
+    await setState(ctx, trx, proposed.id, "draft", "approved");
+    await record({
+      type: "change.rollback",
+      actor: actor.name,
+      cluster,
+      subject: `change:${proposed.id}`,
+      data: { from: current, to: target.id, message },
+    });
+  });
+  await startRollout(ctx, actor, proposed.id);
+  return getChange(ctx, proposed.id);
+}

@@ -1,0 +1,202 @@
+/**
+ * JSON Schemas of the request bodies and parameters, shared by validation (Fastify answers 400
+ * naming the field) and the OpenAPI document. Kept close to src/control/api-types.ts.
+ */
+const NAME = { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$" } as const;
+const ROLE = { type: "string", enum: ["viewer", "operator", "approver", "admin"] } as const;
+const TEXT = (maxLength: number) => ({ type: "string", maxLength }) as const;
+const ID = { type: "integer", minimum: 1 } as const;
+
+const APPROVALS = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    low: { type: "integer", minimum: 1, maximum: 10 },
+    medium: { type: "integer", minimum: 1, maximum: 10 },
+    high: { type: "integer", minimum: 1, maximum: 10 },
+  },
+} as const;
+
+export const POLICY = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    approvals: APPROVALS,
+    drift: { type: "string", enum: ["report", "restore"] },
+    bakeS: { type: "number", minimum: 1, maximum: 3600 },
+  },
+} as const;
+
+export const OPERATION = {
+  type: "object",
+  additionalProperties: false,
+  required: ["backend", "server", "action"],
+  properties: {
+    backend: TEXT(200),
+    server: TEXT(200),
+    action: {
+      type: "object",
+      required: ["kind"],
+      additionalProperties: false,
+      properties: {
+        kind: { type: "string", enum: ["drain", "disable", "enable", "weight"] },
+        weight: { type: "integer", minimum: 0, maximum: 256 },
+      },
+    },
+  },
+} as const;
+
+export const BODIES = {
+  createUser: {
+    type: "object",
+    additionalProperties: false,
+    required: ["name", "role"],
+    properties: { name: NAME, role: ROLE },
+  },
+  createToken: {
+    type: "object",
+    additionalProperties: false,
+    required: ["user"],
+    properties: { user: NAME, role: ROLE, label: TEXT(200) },
+  },
+  createCluster: {
+    type: "object",
+    additionalProperties: false,
+    required: ["name", "config"],
+    properties: {
+      name: NAME,
+      config: { type: "string", minLength: 1 },
+      inventory: { type: "string" },
+      policy: POLICY,
+      rps: { type: "number", exclusiveMinimum: 0, maximum: 10_000_000 },
+    },
+  },
+  createNode: { type: "object", additionalProperties: false, required: ["name"], properties: { name: NAME } },
+  propose: {
+    type: "object",
+    additionalProperties: false,
+    required: ["parent", "message"],
+    properties: {
+      parent: ID,
+      message: TEXT(10_000),
+      config: { type: "string", minLength: 1 },
+      operation: OPERATION,
+      draft: { type: "boolean" },
+    },
+  },
+  review: {
+    type: "object",
+    additionalProperties: false,
+    required: ["decision", "comment"],
+    properties: {
+      decision: { type: "string", enum: ["approve", "reject"] },
+      comment: TEXT(10_000),
+      override: TEXT(10_000),
+    },
+  },
+  rollback: {
+    type: "object",
+    additionalProperties: false,
+    required: ["to"],
+    properties: { to: ID, message: TEXT(10_000) },
+  },
+  agentReport: {
+    type: "object",
+    required: ["runningHash", "health"],
+    properties: {
+      runningHash: TEXT(128),
+      health: {
+        type: "object",
+        required: ["haproxy"],
+        properties: { haproxy: { type: "string", enum: ["up", "down"] } },
+      },
+      drift: {
+        type: "array",
+        maxItems: 100,
+        items: {
+          type: "object",
+          required: ["kind", "since", "diff"],
+          properties: {
+            kind: { type: "string", enum: ["file", "runtime"] },
+            since: TEXT(64),
+            diff: TEXT(1_000_000),
+          },
+        },
+      },
+    },
+  },
+  applyReport: {
+    type: "object",
+    required: ["version", "apply", "status"],
+    properties: {
+      version: ID,
+      rollout: ID,
+      apply: TEXT(200),
+      status: {
+        type: "string",
+        enum: ["promoted", "rolled-back", "blocked", "invalid", "unchanged", "failed"],
+      },
+      detail: TEXT(100_000),
+    },
+  },
+  agentEvents: {
+    type: "object",
+    required: ["events"],
+    properties: {
+      events: {
+        type: "array",
+        maxItems: 10_000,
+        items: {
+          type: "object",
+          required: ["type", "actor", "at"],
+          properties: { type: TEXT(100), actor: TEXT(200), at: TEXT(64) },
+        },
+      },
+    },
+  },
+} as const;
+
+export const PARAMS = {
+  cluster: { type: "object", required: ["cluster"], properties: { cluster: NAME } },
+  id: { type: "object", required: ["id"], properties: { id: ID } },
+  tokenId: {
+    type: "object",
+    required: ["id"],
+    properties: { id: { type: "string", pattern: "^[0-9a-f]{12}$" } },
+  },
+  diff: { type: "object", required: ["a", "b"], properties: { a: ID, b: ID } },
+} as const;
+
+export const QUERIES = {
+  changes: {
+    type: "object",
+    properties: {
+      state: {
+        type: "string",
+        enum: [
+          "draft",
+          "in-review",
+          "approved",
+          "rolling-out",
+          "applied",
+          "rolled-back",
+          "rejected",
+          "superseded",
+        ],
+      },
+    },
+  },
+  events: {
+    type: "object",
+    properties: {
+      cluster: NAME,
+      type: TEXT(100),
+      after: { type: "integer", minimum: 0 },
+      limit: { type: "integer", minimum: 1, maximum: 1000 },
+    },
+  },
+  desired: {
+    type: "object",
+    properties: { have: TEXT(128), wait: { type: "number", minimum: 0, maximum: 60 } },
+  },
+} as const;
