@@ -25,7 +25,10 @@ export type AgentEventType =
   | "runtime.kept"
   | "agent.started"
   | "agent.stopped"
-  | "server.state-changed";
+  | "server.state-changed"
+  | "drift.seen"
+  | "drift.cleared"
+  | "drift.restored";
 
 /** One line of the agent's event log. */
 export interface AgentEvent {

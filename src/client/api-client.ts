@@ -62,7 +62,13 @@ export class ApiClient {
   }
 
   /** One request; `body` is sent as JSON. Resolves with the parsed answer (undefined for 204). */
-  async request<T>(method: string, path: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    timeoutMs = this.timeoutMs,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const url = `${this.base}${path}`;
     const headers: Record<string, string> = {};
     if (this.token) headers.authorization = `Bearer ${this.token}`;
@@ -73,7 +79,9 @@ export class ApiClient {
         method,
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: signal
+          ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
+          : AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       const reason =
@@ -170,11 +178,14 @@ export class ApiClient {
     return this.request("GET", "/audit/verify");
   }
 
-  /** Long poll: answers when the desired state's hash differs from `have`, or after `waitS`. */
-  desired(have: string | undefined, waitS: number): Promise<DesiredState> {
+  /**
+   * Long poll: answers when the desired state's hash differs from `have`, or after `waitS`;
+   * `signal` ends it early (an agent stopping).
+   */
+  desired(have: string | undefined, waitS: number, signal?: AbortSignal): Promise<DesiredState> {
     const params = new URLSearchParams({ wait: String(waitS) });
     if (have) params.set("have", have);
-    return this.request("GET", `/agent/desired?${params.toString()}`, undefined, (waitS + 15) * 1000);
+    return this.request("GET", `/agent/desired?${params.toString()}`, undefined, (waitS + 15) * 1000, signal);
   }
   report(body: AgentReport): Promise<{ ok: true }> {
     return this.request("POST", "/agent/report", body);

@@ -101,6 +101,8 @@ export function parseShowStat(csv: string): StatRow[] {
     if (address !== undefined) row.address = address;
     const lastChange = optionalNumber("lastchg");
     if (lastChange !== undefined) row.secondsSinceChange = lastChange;
+    const requestRate = optionalNumber("req_rate");
+    if (requestRate !== undefined) row.requestRate = requestRate;
     rows.push(row);
   }
   return rows;

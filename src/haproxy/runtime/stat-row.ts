@@ -49,6 +49,8 @@ export interface StatRow {
   address?: string;
   /** `lastchg`: seconds since the last status change. */
   secondsSinceChange?: number;
+  /** `req_rate`: HTTP requests over the last second (frontends). */
+  requestRate?: number;
 }
 
 /** A `show stat` answer taken at one moment. */

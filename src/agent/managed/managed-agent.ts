@@ -1,0 +1,97 @@
+import type { AgentContext, HaproxyNode } from "../agent-context.js";
+import { DriftWatch } from "./drift-watch.js";
+import { loadManagedState } from "./managed-state.js";
+import { isAuthFailure, pause, Serial, type ControlPlane, type ManagedRun } from "./managed-run.js";
+import { pollDesired } from "./poll-desired.js";
+
+/** What a managed agent needs. */
+export interface ManagedAgentOptions {
+  node: HaproxyNode;
+  ctx: AgentContext;
+  client: ControlPlane;
+  /** The haproxy binary, for `haproxy -c`. */
+  haproxy: string;
+  /** How often to look for drift, in milliseconds (default 1000). */
+  intervalMs?: number;
+  /** The longest time between two reports, in milliseconds (default 5000). */
+  heartbeatMs?: number;
+  /** How long the control plane may hold a long poll, in seconds (default 25). */
+  waitS?: number;
+  /** Stops the agent when it aborts, as `stop()` does. */
+  signal?: AbortSignal;
+  /** Where to say what the agent does (one line or a short paragraph at a time). */
+  log?: (line: string) => void;
+}
+
+/** A running managed agent. */
+export interface ManagedAgent {
+  /**
+   * Settles once the agent stopped: resolves after `stop()` or the signal, rejects with the
+   * catalog error when the control plane refused the token (401 or 403), the one failure it
+   * does not outlast.
+   */
+  done: Promise<void>;
+  /** Stops the agent: the apply under way, if any, finishes first. Never rejects. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs one node for the control plane: long-polls the desired state and applies each new
+ * version (forced: the control plane gated it; baked and rolled back as any apply) and each
+ * runtime operation once, reporting every outcome; meanwhile looks for drift every interval and
+ * reports the node's state and events. Progress is kept in DATA/managed.json, so a restarted
+ * agent neither repeats nor forgets work. The caller finishes interrupted applies first
+ * (`recoverNode`).
+ */
+export function runManagedAgent(options: ManagedAgentOptions): ManagedAgent {
+  const controller = new AbortController();
+  if (options.signal?.aborted) controller.abort();
+  options.signal?.addEventListener("abort", () => controller.abort(), { once: true });
+  const run: ManagedRun = {
+    node: options.node,
+    ctx: options.ctx,
+    client: options.client,
+    haproxy: options.haproxy,
+    state: loadManagedState(options.ctx.dataDir),
+    work: new Serial(),
+    delivery: new Serial(),
+    signal: controller.signal,
+    log: options.log ?? (() => undefined),
+  };
+  const stopOnFailure = (error: unknown): never => {
+    controller.abort();
+    throw error;
+  };
+  const loops = [
+    pollDesired(run, options.waitS ?? 25).catch(stopOnFailure),
+    watch(run, options.intervalMs ?? 1000, options.heartbeatMs ?? 5000).catch(stopOnFailure),
+  ];
+  const done = Promise.allSettled(loops).then(async (results) => {
+    await run.work.idle();
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+  });
+  done.catch(() => undefined);
+  return {
+    done,
+    async stop() {
+      controller.abort();
+      await done.catch(() => undefined);
+    },
+  };
+}
+
+/** Ticks the drift watch every interval; a failed tick is logged and the next one tried. */
+async function watch(run: ManagedRun, intervalMs: number, heartbeatMs: number): Promise<void> {
+  const drift = new DriftWatch(run, heartbeatMs);
+  while (!run.signal.aborted) {
+    const startedAt = run.ctx.clock();
+    try {
+      await drift.tick();
+    } catch (error) {
+      if (isAuthFailure(error)) throw error;
+      run.log(`drift check failed: ${(error as Error).message}`);
+    }
+    await pause(intervalMs - (run.ctx.clock() - startedAt), run.signal);
+  }
+}
