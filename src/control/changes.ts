@@ -253,9 +253,9 @@ export async function review(
   await transact(ctx, async (trx, record) => {
     const row = await changeRow(trx, id, ctx.store.dialect);
     const policy = policyOf(await clusterRow(trx, row.cluster));
-    const approvedBy = (await reviewsOf(trx, id))
-      .filter((r) => r.decision === "approve")
-      .map((r) => r.reviewer);
+    const reviews = await reviewsOf(trx, id);
+    const approvedBy = reviews.filter((r) => r.decision === "approve").map((r) => r.reviewer);
+    const overridden = reviews.some((r) => r.override !== undefined);
     const outcome = judgeReview(
       {
         author: row.author,
@@ -263,6 +263,7 @@ export async function review(
         verdict: row.verdict as "pass" | "block",
         risk: row.risk as Risk,
         approvedBy,
+        overridden,
       },
       actor,
       request,

@@ -10,6 +10,8 @@ export interface ReviewSubject {
   risk: Risk;
   /** Reviewers who approved so far. */
   approvedBy: readonly string[];
+  /** Whether an admin already overrode the gate's block (later approvals need not repeat it). */
+  overridden: boolean;
 }
 
 /** The change's state once the review is counted, and whether it overrides the gate. */
@@ -26,7 +28,8 @@ export function approvalsRequired(policy: ClusterPolicy, risk: Risk): number {
 
 /**
  * Judges one review under the cluster's policy. An author never reviews their own change; a
- * change the gate blocked is approved only by an admin who writes why (the override); the change
+ * change the gate blocked is approved first by an admin who writes why (the override), after
+ * which approvers may add the further approvals its risk asks for; the change
  * is approved once enough distinct reviewers approved it, rejected by any rejection. Throws the
  * catalog error that explains a refusal. Pure.
  */
@@ -49,7 +52,7 @@ export function judgeReview(
     return { state: "rejected", approvals: subject.approvedBy.length };
   }
   let override: string | undefined;
-  if (subject.verdict === "block") {
+  if (subject.verdict === "block" && !subject.overridden) {
     const reason = request.override?.trim() ?? "";
     if (reviewer.role !== "admin" || reason === "") {
       throw fail(

@@ -15,9 +15,20 @@ import { clusterRoutes } from "./routes/cluster-routes.js";
 /** Who may call a route: a role (or stronger), `agent`, `any` signed-in token, or `none` (public). */
 export type RouteAccess = TokenRole | "any" | "none";
 
+/** One route and who may call it. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: RouteAccess | undefined;
+}
+
 declare module "fastify" {
   interface FastifyRequest {
     principal: Principal;
+  }
+  interface FastifyInstance {
+    /** Every route with its access rule, for the role tests and the docs. */
+    routeTable: RouteEntry[];
   }
   interface FastifyContextConfig {
     access?: RouteAccess;
@@ -42,12 +53,27 @@ export async function buildApp(ctx: ControlContext, options: ServerOptions = {})
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // Closing ends every connection, long polls included: an agent whose poll was cut retries,
+    // while waiting for polls a client abandoned could hold the shutdown indefinitely.
+    forceCloseConnections: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: false } },
   });
   app.decorateRequest("principal", null as unknown as Principal);
+  const routeTable: RouteEntry[] = [];
+  app.decorate("routeTable", routeTable);
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) {
+      if (method === "HEAD") continue;
+      routeTable.push({
+        method,
+        url: route.url,
+        access: (route.config as { access?: RouteAccess } | undefined)?.access,
+      });
+    }
+  });
   // Long polls end when the server closes, rather than holding its shutdown for their wait.
   const closing = new AbortController();
-  app.addHook("preClose", () => closing.abort());
+  app.addHook("preClose", async () => closing.abort());
   await app.register(swagger, {
     openapi: {
       openapi: "3.0.3",

@@ -12,10 +12,10 @@ export function agentRoutes(ctx: ControlContext, closing: AbortSignal): FastifyP
     api.get<{ Querystring: { have?: string; wait?: number } }>(
       "/agent/desired",
       { config: { access: "agent" }, schema: { tags, querystring: QUERIES.desired } },
-      (request) => {
+      (request, reply) => {
         // The wait ends early when the agent hangs up, so a dead poll holds nothing.
         const gone = new AbortController();
-        request.raw.once("close", () => gone.abort());
+        reply.raw.once("close", () => gone.abort());
         const stop = AbortSignal.any([gone.signal, closing]);
         return waitForDesired(ctx, request.principal, request.query.have, request.query.wait ?? 25, stop);
       },
