@@ -1,27 +1,47 @@
 import { parseArgs } from "node:util";
 import { recoverNode } from "../agent/recover.js";
+import { runManagedAgent } from "../agent/managed/managed-agent.js";
+import { isAuthFailure } from "../agent/managed/managed-run.js";
+import { ApiClient } from "../client/api-client.js";
 import { LbguardError } from "../errors.js";
 import { watchNode } from "../agent/node-watch.js";
 import { asCatalogError, NODE_HELP, NODE_OPTIONS, openNode } from "./node-options.js";
 import { describeEvent } from "./render/event-text.js";
 
 export const AGENT_HELP = `Usage: lbguard agent [options]
+       lbguard agent --server URL --token TOKEN [options]
 
 The lbguard agent of one HAProxy node. On start it finishes or undoes any apply a killed
 process left unfinished (the journal in DATA/apply.json), so the node ends on a configuration
-that passed haproxy -c. Then it watches HAProxy's stats every second and records each server
+that passed haproxy -c.
+
+Local mode (no --server): it then watches HAProxy's stats every second and records each server
 that changes state (UP, DOWN, MAINT, DRAIN) in DATA/events.jsonl, until SIGINT or SIGTERM.
 'lbguard apply' and 'lbguard server' run beside it; the node's lock keeps two applies (and a
 recovery) from interleaving.
 
+Managed mode (--server): it takes its orders from an lbguard control plane ('lbguard serve').
+It long-polls the version and runtime operations approved for this node, applies each new one
+once (the control plane gated it; the bake and the automatic rollback still apply) and reports
+the outcome. Every interval it compares the live haproxy.cfg with the approved version and the
+servers' runtime weights and states with the approved ones, and reports drift at once (with a
+unified diff), the node's health every 5 s, and its events. Under the cluster's 'restore' drift
+policy it puts the approved file or server state back. When the control plane cannot be
+reached, HAProxy keeps running as it is and the agent retries (1 s, doubling to 15 s). Its
+progress is kept in DATA/managed.json.
+
 Options:
+  --server URL           the control plane, e.g. https://lbguard.example:8700
+                         (default $LBGUARD_SERVER; unset: local mode)
+  --token TOKEN          this node's agent token (default $LBGUARD_TOKEN)
   --once                 recover, then exit
-  --interval MS          how often to read the stats (default 1000)
+  --interval MS          how often to read the stats or look for drift (default 1000)
   -h, --help             show this help
 
 ${NODE_HELP}
 
-Exit codes: 0 stopped cleanly, 1 HAProxy unreachable or recovery failed, 2 usage error.
+Exit codes: 0 stopped cleanly, 1 HAProxy unreachable, recovery failed or the control plane
+refused the token, 2 usage error.
 `;
 
 /** `lbguard agent`. */
@@ -32,7 +52,13 @@ export async function agentCommand(
 ): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { ...NODE_OPTIONS, once: { type: "boolean", default: false }, interval: { type: "string" } },
+    options: {
+      ...NODE_OPTIONS,
+      once: { type: "boolean", default: false },
+      interval: { type: "string" },
+      server: { type: "string" },
+      token: { type: "string" },
+    },
   });
   if (values.help) {
     out(AGENT_HELP);
@@ -44,7 +70,12 @@ export async function agentCommand(
       detail: `--interval must be 100 to 60000 ms, not '${values.interval}'`,
     });
   }
-  const { node, ctx, actor } = await openNode(values);
+  const server = values.server ?? process.env.LBGUARD_SERVER;
+  const token = values.token ?? process.env.LBGUARD_TOKEN;
+  if (server && !token) {
+    throw new LbguardError("LBG_USAGE", { detail: "--server needs --token (or LBGUARD_TOKEN)" });
+  }
+  const { node, ctx, actor, haproxy } = await openNode(values);
   ctx.events.onAppend((event) => err(`${describeEvent(event)}\n`));
   try {
     const recovered = await recoverNode(node, ctx);
@@ -57,9 +88,35 @@ export async function agentCommand(
     ctx.events.append({
       type: "agent.started",
       actor,
-      evidence: { pid: process.pid, config: node.configPath },
+      evidence: { pid: process.pid, config: node.configPath, ...(server ? { server } : {}) },
     });
-    await watchNode(node, ctx, { intervalMs, signal: stop.signal });
+    if (server) {
+      const client = new ApiClient({ server, ...(token ? { token } : {}) });
+      const agent = runManagedAgent({
+        node,
+        ctx,
+        client,
+        haproxy,
+        intervalMs,
+        signal: stop.signal,
+        log: (line) => err(`${line}\n`),
+      });
+      try {
+        await agent.done;
+      } catch (error) {
+        if (!isAuthFailure(error)) throw error;
+        // Retrying cannot help and the operator must act, whatever the catalog's usage code says.
+        err(`lbguard: the control plane at ${server} refused this agent: ${error.message}\n${error.hint}\n`);
+        ctx.events.append({
+          type: "agent.stopped",
+          actor,
+          evidence: { pid: process.pid, reason: error.code },
+        });
+        return 1;
+      }
+    } else {
+      await watchNode(node, ctx, { intervalMs, signal: stop.signal });
+    }
     ctx.events.append({ type: "agent.stopped", actor, evidence: { pid: process.pid } });
     return 0;
   } catch (error) {

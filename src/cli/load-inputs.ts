@@ -29,16 +29,7 @@ export async function loadConfig(path: string): Promise<{ model: Config; diagnos
 
 /** Reads an inventory (or a drill scenario file), or LBG_BAD_INVENTORY listing every problem. */
 export async function loadInventory(path: string): Promise<{ inventory: Inventory; text: string }> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new LbguardError(
-      "LBG_UNREADABLE_INPUT",
-      { path, reason: (error as Error).message },
-      { cause: error },
-    );
-  }
+  const text = await readText(path);
   // Loaded only when asked for: the YAML library is most of lbguard's start-up time.
   const { readInventory } = await import("../inventory/read-inventory.js");
   const { inventory, diagnostics } = readInventory(path, text);
@@ -47,4 +38,17 @@ export async function loadInventory(path: string): Promise<{ inventory: Inventor
     throw new LbguardError("LBG_BAD_INVENTORY", { path, problems });
   }
   return { inventory, text };
+}
+
+/** The text of one file, or LBG_UNREADABLE_INPUT naming it. */
+export async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    throw new LbguardError(
+      "LBG_UNREADABLE_INPUT",
+      { path, reason: (error as Error).message },
+      { cause: error },
+    );
+  }
 }

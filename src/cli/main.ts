@@ -1,12 +1,23 @@
 import { LbguardError } from "../errors.js";
+import { tokenCommand, userCommand, whoamiCommand } from "./account-command.js";
 import { agentCommand } from "./agent-command.js";
+import { backupCommand } from "./backup-command.js";
+import { serveCommand } from "./serve-command.js";
 import { applyCommand } from "./apply-command.js";
+import { auditCommand } from "./audit-command.js";
 import { checkCommand } from "./check-command.js";
+import { clusterCommand } from "./cluster-command.js";
 import { drillCommand } from "./drill-command.js";
 import { gateCommand } from "./gate-command.js";
+import { diffCommand, historyCommand } from "./history-command.js";
 import { labCommand } from "./lab-command.js";
 import { loadtestCommand } from "./loadtest-command.js";
+import { nodesCommand } from "./nodes-command.js";
 import { planCommand } from "./plan-command.js";
+import { proposeCommand, submitCommand } from "./propose-command.js";
+import { escapeControl } from "./render/terminal-safe.js";
+import { decideCommand, reviewCommand } from "./review-command.js";
+import { rollbackCommand, rolloutCommand } from "./rollout-command.js";
 import { serverCommand } from "./server-command.js";
 import { simulateCommand } from "./simulate-command.js";
 import { packageVersion } from "./package-files.js";
@@ -24,11 +35,31 @@ Commands:
   apply CANDIDATE      put a config live: gate, probes, reload, bake, automatic rollback
   server ACTION B/S    drain, disable, enable or re-weight a server, gated and watched
   agent                finish interrupted applies, then watch this node's servers
+                       (--server URL --token T: managed by the control plane, with drift reports)
   loadtest URL         send HTTP load at a constant rate and report statuses, latency and servers
   rules                list the rules 'check' applies
   explain RULE         show what a rule catches, why it matters and how to fix it
   lab up|down          run emulated servers and a real HAProxy on this machine
   drill run FILE...    rehearse a change on a lab: gate, forced apply, automatic rollback
+
+Control plane (talks to 'lbguard serve'; see docs/control-plane.md):
+  serve                run the control plane: REST API, store (SQLite or PostgreSQL), agents' long poll
+  backup create FILE   copy the control-plane store to a checksummed file
+  backup restore FILE  load a backup into an empty store (or one emptied with --replace)
+  cluster create|show|policy   register a cluster, show it, set its approval and drift policy
+  propose FILE -m MSG  propose a new haproxy.cfg (or --runtime drain|... B/S); the server gates it
+  submit CHANGE        send a draft change to review
+  review CHANGE        show a change: diff, findings, plan, reviews
+  approve CHANGE       approve a change (-m COMMENT, --override REASON for blocked ones)
+  reject CHANGE        reject a change (-m COMMENT)
+  rollout CHANGE       roll an approved change out, canary first (--wait follows it)
+  rollback --to V      put a former version back on every node
+  history              the cluster's changes (--versions: its versions)
+  diff V1 V2           the unified diff between two versions
+  audit [verify]       the event log; verify checks its hash chain
+  nodes [add NAME]     the cluster's nodes and their health and drift; add one
+  token create|list|revoke, user create|list, whoami
+                       API tokens and users
 
 Options:
   -h, --help           show help (also 'lbguard COMMAND --help')
@@ -48,6 +79,23 @@ const COMMANDS = new Set([
   "agent",
   "lab",
   "drill",
+  "cluster",
+  "propose",
+  "submit",
+  "review",
+  "approve",
+  "reject",
+  "rollout",
+  "rollback",
+  "history",
+  "diff",
+  "audit",
+  "nodes",
+  "token",
+  "user",
+  "whoami",
+  "serve",
+  "backup",
 ]);
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
@@ -75,6 +123,10 @@ export async function main(
         return await serverCommand(rest, out, err);
       case "agent":
         return await agentCommand(rest, out, err);
+      case "serve":
+        return await serveCommand(rest, out, err);
+      case "backup":
+        return await backupCommand(rest, out, err);
       case "drill":
         return await drillCommand(rest, out, err);
       case "rules":
@@ -83,6 +135,35 @@ export async function main(
         return explainCommand(rest, out);
       case "lab":
         return await labCommand(rest, out, err);
+      case "cluster":
+        return await clusterCommand(rest, out);
+      case "propose":
+        return await proposeCommand(rest, out);
+      case "submit":
+        return await submitCommand(rest, out);
+      case "review":
+        return await reviewCommand(rest, out);
+      case "approve":
+      case "reject":
+        return await decideCommand(command, rest, out);
+      case "rollout":
+        return await rolloutCommand(rest, out);
+      case "rollback":
+        return await rollbackCommand(rest, out);
+      case "history":
+        return await historyCommand(rest, out);
+      case "diff":
+        return await diffCommand(rest, out);
+      case "audit":
+        return await auditCommand(rest, out);
+      case "nodes":
+        return await nodesCommand(rest, out);
+      case "token":
+        return await tokenCommand(rest, out);
+      case "user":
+        return await userCommand(rest, out);
+      case "whoami":
+        return await whoamiCommand(rest, out);
       case "-v":
       case "--version":
         out(`${packageVersion()}\n`);
@@ -98,7 +179,13 @@ export async function main(
     }
   } catch (error) {
     if (error instanceof LbguardError) {
-      err(`lbguard: ${error.message}\n${error.hint}\n`);
+      // Tools asking for --json read the code from stdout; people read stderr either way.
+      if (wantsJson(rest))
+        out(
+          `${JSON.stringify({ error: { code: error.code, message: error.message, hint: error.hint } }, null, 2)}\n`,
+        );
+      // The message may quote a server's answer: keep its control characters from the terminal.
+      err(`lbguard: ${escapeControl(error.message, { multiline: true })}\n${error.hint}\n`);
       return error.exitCode;
     }
     if (error instanceof TypeError && (error as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS")) {
@@ -109,4 +196,10 @@ export async function main(
     }
     throw error;
   }
+}
+
+/** Whether the command line asks for JSON output (`--json` before any `--`). */
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end === -1 ? argv : argv.slice(0, end)).includes("--json");
 }

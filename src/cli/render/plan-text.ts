@@ -1,6 +1,7 @@
 import type { BackendTraffic, Plan, PlanChange, PlanSection, Risk, TrafficPoint } from "../../plan/index.js";
 import { RISKS } from "../../plan/index.js";
 import { painter, type Style } from "./paint.js";
+import { table } from "./table.js";
 
 export interface PlanTextInput {
   plan: Plan;
@@ -35,18 +36,6 @@ function rate(rps: number): string {
 
 function arrow(before: string | undefined, after: string | undefined): string {
   return `${before ?? "-"} -> ${after ?? "-"}`;
-}
-
-/** Pads every column of `rows` to its widest cell. */
-function table(rows: string[][]): string[] {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) =>
-    row
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd(),
-  );
 }
 
 /** The traffic of one backend as a small table: share, rate and capacity per server. */
