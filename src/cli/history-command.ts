@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import type { ChangeState } from "../control/api-types.js";
+import { CHANGE_STATES, type ChangeState } from "../control/api-types.js";
 import { LbguardError } from "../errors.js";
 import { renderChangeList, renderDiff } from "./render/change-text.js";
 import { renderVersions } from "./render/cluster-text.js";
@@ -24,17 +24,6 @@ ${SERVER_HELP}
 Exit codes: 0 shown, 1 refused by the server (e.g. no such version), 2 usage error.
 `;
 
-const STATES: readonly ChangeState[] = [
-  "draft",
-  "in-review",
-  "approved",
-  "rolling-out",
-  "applied",
-  "rolled-back",
-  "rejected",
-  "superseded",
-];
-
 /** `lbguard history`. */
 export async function historyCommand(argv: string[], out: (s: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -48,9 +37,9 @@ export async function historyCommand(argv: string[], out: (s: string) => void): 
   }
   noArguments("history", positionals);
   const state = values.state as ChangeState | undefined;
-  if (state !== undefined && !STATES.includes(state)) {
+  if (state !== undefined && !(CHANGE_STATES as readonly string[]).includes(state)) {
     throw new LbguardError("LBG_USAGE", {
-      detail: `--state must be one of ${STATES.join(", ")}, not '${state}'`,
+      detail: `--state must be one of ${CHANGE_STATES.join(", ")}, not '${state}'`,
     });
   }
   const control = openControl(values, out);

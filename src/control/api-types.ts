@@ -134,8 +134,18 @@ export interface Version extends VersionInfo {
   text: string;
 }
 
-export type ChangeState =
-  "draft" | "in-review" | "approved" | "rolling-out" | "applied" | "rolled-back" | "rejected" | "superseded";
+/** A change's states, in the order a change goes through them. */
+export const CHANGE_STATES = [
+  "draft",
+  "in-review",
+  "approved",
+  "rolling-out",
+  "applied",
+  "rolled-back",
+  "rejected",
+  "superseded",
+] as const;
+export type ChangeState = (typeof CHANGE_STATES)[number];
 
 /** A runtime operation proposed as a change (no new version; the parent stays current). */
 export interface RuntimeOperationSpec {

@@ -1,3 +1,5 @@
+import { CHANGE_STATES } from "../control/api-types.js";
+
 /**
  * JSON Schemas of the request bodies and parameters, shared by validation (Fastify answers 400
  * naming the field) and the OpenAPI document. Kept close to src/control/api-types.ts.
@@ -171,19 +173,7 @@ export const QUERIES = {
   changes: {
     type: "object",
     properties: {
-      state: {
-        type: "string",
-        enum: [
-          "draft",
-          "in-review",
-          "approved",
-          "rolling-out",
-          "applied",
-          "rolled-back",
-          "rejected",
-          "superseded",
-        ],
-      },
+      state: { type: "string", enum: [...CHANGE_STATES] },
     },
   },
   events: {

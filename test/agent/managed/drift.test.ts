@@ -11,6 +11,7 @@ import type { OperationDone } from "../../../src/agent/managed/managed-state.js"
 import { healthFrom } from "../../../src/agent/managed/observe-node.js";
 import type { ServerAdminState, ServerStateRow } from "../../../src/haproxy/runtime/show-stat.js";
 import type { StatRow } from "../../../src/haproxy/runtime/stat-row.js";
+import { statRow } from "../bake/stat-fixtures.js";
 
 function server(
   name: string,
@@ -154,25 +155,8 @@ describe("detectDrift", () => {
 });
 
 describe("healthFrom", () => {
-  const row = (over: Partial<StatRow>): StatRow => ({
-    proxy: "web",
-    name: "a",
-    type: "server",
-    status: "UP",
-    sessionsCurrent: 0,
-    sessionsTotal: 0,
-    requestsTotal: 0,
-    responses: { "1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0, other: 0 },
-    requestErrors: 0,
-    connectionErrors: 0,
-    responseErrors: 0,
-    retries: 0,
-    denied: 0,
-    picked: 0,
-    queueCurrent: 0,
-    checkDowns: 0,
-    ...over,
-  });
+  const row = ({ proxy = "web", name = "a", ...over }: Partial<StatRow>): StatRow =>
+    statRow(proxy, name, over);
 
   it("counts checked servers UP, sums the frontends' request rates and names the worker", () => {
     const health = healthFrom(
