@@ -84,7 +84,7 @@ export async function insertToken(
   };
   await trx.insertInto("tokens").values(row).execute();
   const info = tokenInfo(row);
-  await record({ type: "token.created", actor, subject: `token:${id}`, data: { ...info } });
+  record({ type: "token.created", actor, subject: `token:${id}`, data: { ...info } });
   return { ...info, token: `lbg_${id}_${secret}` };
 }
 
@@ -113,7 +113,7 @@ export async function bootstrapAdmin(ctx: ControlContext): Promise<string | unde
       .insertInto("users")
       .values({ name: "admin", role: "admin", created_at: nowIso(ctx) })
       .execute();
-    await record({
+    record({
       type: "user.created",
       actor: "lbguard",
       subject: "user:admin",
@@ -147,7 +147,7 @@ export async function createUser(
     if (taken) throw fail("LBG_EXISTS", `a user named ${request.name} already exists`);
     const user = { name: request.name, role: request.role, created_at: nowIso(ctx) };
     await trx.insertInto("users").values(user).execute();
-    await record({
+    record({
       type: "user.created",
       actor: actor.name,
       subject: `user:${user.name}`,
@@ -193,7 +193,7 @@ export async function revokeToken(ctx: ControlContext, actor: Principal, id: str
     if (row.revoked_at === null) {
       row.revoked_at = nowIso(ctx);
       await trx.updateTable("tokens").set({ revoked_at: row.revoked_at }).where("id", "=", id).execute();
-      await record({ type: "token.revoked", actor: actor.name, subject: `token:${id}` });
+      record({ type: "token.revoked", actor: actor.name, subject: `token:${id}` });
     }
     return tokenInfo(row);
   });

@@ -7,7 +7,7 @@ import type {
 } from "./api-types.js";
 import { clusterRow, getVersion, policyOf } from "./clusters.js";
 import { fail, nowIso, transact, type ControlContext, type Principal } from "./control-context.js";
-import { CHANNELS } from "../store/database.js";
+import { watchDesired } from "./desired-signal.js";
 
 function nodeIdOf(agent: Principal): string {
   if (agent.role !== "agent" || !agent.cluster || !agent.node)
@@ -67,8 +67,8 @@ export async function desiredFor(
 
 /**
  * Long poll: the desired state as soon as its hash differs from `have` or an operation waits for
- * this node; otherwise once a rollout or policy change is announced (on any replica), or after
- * `waitS` seconds, whichever comes first.
+ * this node; otherwise as soon as a change to this node's desired state is announced (on any
+ * replica), or after `waitS` seconds with the state as it is.
  */
 export async function waitForDesired(
   ctx: ControlContext,
@@ -77,20 +77,18 @@ export async function waitForDesired(
   waitS: number,
   aborted: AbortSignal,
 ): Promise<DesiredState> {
-  const first = await desiredFor(ctx, agent);
-  if (first.desired.version.hash !== have || first.pendingOperation || waitS <= 0) return first.desired;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      stop();
-      aborted.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, waitS * 1000);
-    const stop = ctx.store.listen(CHANNELS.desired, done);
-    aborted.addEventListener("abort", done);
-  });
-  return (await desiredFor(ctx, agent)).desired;
+  const deadline = ctx.clock() + waitS * 1000;
+  const watch = watchDesired(ctx, agent.cluster ?? "", agent.node ?? "");
+  try {
+    let state = await desiredFor(ctx, agent);
+    while (state.desired.version.hash === have && !state.pendingOperation) {
+      if (!(await watch.next(deadline - ctx.clock(), aborted))) break;
+      state = await desiredFor(ctx, agent);
+    }
+    return state.desired;
+  } finally {
+    watch.stop();
+  }
 }
 
 function driftKey(drift: readonly Drift[] | undefined): string {
@@ -127,7 +125,7 @@ export async function recordReport(
     if (!driftChanged) return;
     const drift = report.drift ?? [];
     const cluster = await clusterRow(trx, agent.cluster ?? "");
-    await record({
+    record({
       type: drift.length > 0 ? "node.drift" : "node.drift-cleared",
       actor: agent.name,
       cluster: agent.cluster,
@@ -146,7 +144,7 @@ export async function shipEvents(
   const nodeId = nodeIdOf(agent);
   await transact(ctx, async (_trx, record) => {
     for (const event of report.events) {
-      await record({
+      record({
         type: `agent.${event.type}`,
         actor: event.actor,
         cluster: agent.cluster,

@@ -186,7 +186,7 @@ export async function propose(
       })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await record({
+    record({
       type: "change.proposed",
       actor: actor.name,
       cluster,
@@ -213,7 +213,7 @@ export async function submit(ctx: ControlContext, actor: Principal, id: number):
     const row = await changeRow(trx, id, ctx.store.dialect);
     if (row.state !== "draft") throw fail("LBG_WRONG_STATE", `change ${id} is ${row.state}, not a draft`);
     await setState(ctx, trx, id, "draft", "in-review");
-    await record({
+    record({
       type: "change.submitted",
       actor: actor.name,
       cluster: row.cluster,
@@ -283,7 +283,7 @@ export async function review(
       .execute();
     const subject = `change:${id}`;
     if (outcome.override) {
-      await record({
+      record({
         type: "change.override",
         actor: actor.name,
         cluster: row.cluster,
@@ -291,7 +291,7 @@ export async function review(
         data: { reason: outcome.override, verdict: row.verdict },
       });
     }
-    await record({
+    record({
       type: request.decision === "approve" ? "review.approved" : "review.rejected",
       actor: actor.name,
       cluster: row.cluster,
@@ -300,7 +300,7 @@ export async function review(
     });
     if (outcome.state !== row.state) {
       await setState(ctx, trx, id, row.state as ChangeState, outcome.state);
-      await record({ type: `change.${outcome.state}`, actor: actor.name, cluster: row.cluster, subject });
+      record({ type: `change.${outcome.state}`, actor: actor.name, cluster: row.cluster, subject });
     }
   });
   return getChange(ctx, id);

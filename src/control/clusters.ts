@@ -24,6 +24,7 @@ import {
   type RecordEvent,
 } from "./control-context.js";
 import { insertToken, NAME_FORMAT } from "./access.js";
+import { announceDesired } from "./desired-signal.js";
 
 /** The request rate the gate assumes for a cluster that does not say. */
 export const DEFAULT_GATE_RPS = 100;
@@ -96,7 +97,7 @@ export async function createCluster(
         created_at: nowIso(ctx),
       })
       .execute();
-    await record({ type: "cluster.created", actor: actor.name, cluster: request.name, data: { policy } });
+    record({ type: "cluster.created", actor: actor.name, cluster: request.name, data: { policy } });
     const version = await insertVersion(ctx, trx, record, {
       cluster: request.name,
       text: request.config,
@@ -123,7 +124,7 @@ export async function insertVersion(
   const row = { ...version, hash: textHash(version.text), created_at: nowIso(ctx) };
   const { id } = await trx.insertInto("versions").values(row).returning("id").executeTakeFirstOrThrow();
   const info = versionInfo({ ...row, id: Number(id) });
-  await record({
+  record({
     type: "version.created",
     actor: version.author,
     cluster: version.cluster,
@@ -173,13 +174,15 @@ export async function setPolicy(
       .set({ policy: JSON.stringify(policy) })
       .where("name", "=", name)
       .execute();
-    await record({
+    record({
       type: "cluster.policy-changed",
       actor: actor.name,
       cluster: name,
       data: { before: policyOf(row), after: policy },
     });
   });
+  // Agents act on the drift policy and bake time they were given.
+  await announceDesired(ctx, { cluster: name });
   return getCluster(ctx, name);
 }
 
@@ -237,7 +240,7 @@ export async function createNode(
       created_at: nowIso(ctx),
     };
     await trx.insertInto("nodes").values(node).execute();
-    await record({ type: "node.created", actor: actor.name, cluster, subject: `node:${id}` });
+    record({ type: "node.created", actor: actor.name, cluster, subject: `node:${id}` });
     const token = await insertToken(ctx, trx, record, actor.name, {
       role: "agent",
       label: `agent of ${id}`,

@@ -26,33 +26,34 @@ export interface Principal {
 }
 
 /** Records an event in the running transaction. */
-export type RecordEvent = (event: NewEvent) => Promise<StoredEvent>;
+export type RecordEvent = (event: NewEvent) => void;
 
 /**
  * Runs `work` in one transaction with a way to record events in it, so a state change and the
- * event that tells of it commit together or not at all. Listeners are told once it committed.
- * Catalog errors pass through; anything else from the database becomes LBG_STORE_FAILED.
+ * events that tell of it commit together or not at all. The events are appended, in the order
+ * recorded, once `work` is done: the chain's head stays locked only for those few inserts, not
+ * for the whole of `work`. Listeners are told once it committed. Catalog errors pass through;
+ * anything else from the database becomes LBG_STORE_FAILED.
  */
 export async function transact<T>(
   ctx: ControlContext,
   work: (trx: Transaction<Database>, record: RecordEvent) => Promise<T>,
 ): Promise<T> {
-  const recorded: StoredEvent[] = [];
+  let last: StoredEvent | undefined;
   let result: T;
   try {
     result = await ctx.store.db.transaction().execute(async (trx) => {
-      const record: RecordEvent = async (event) => {
-        const stored = await appendEvent(trx, ctx.store.dialect, event, new Date(ctx.clock()));
-        recorded.push(stored);
-        return stored;
-      };
-      return work(trx, record);
+      const queued: NewEvent[] = [];
+      const done = await work(trx, (event) => void queued.push(event));
+      const now = new Date(ctx.clock());
+      for (const event of queued) last = await appendEvent(trx, ctx.store.dialect, event, now);
+      return done;
     });
   } catch (error) {
     if (error instanceof LbguardError) throw error;
     throw storeFailed(ctx.store.label, error);
   }
-  if (recorded.length > 0) await ctx.store.notify(CHANNELS.events, String(recorded.at(-1)?.seq));
+  if (last) await ctx.store.notify(CHANNELS.events, String(last.seq));
   return result;
 }
 

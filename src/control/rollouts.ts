@@ -1,5 +1,4 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
-import { CHANNELS } from "../store/database.js";
 import type { Database, RolloutsTable } from "../store/schema.js";
 import type { ApplyReport, Change, Rollout, RolloutNodeState, RollbackRequest } from "./api-types.js";
 import { OPEN_STATES, changeRow, getChange, propose, setState, type ChangeRow } from "./changes.js";
@@ -13,6 +12,8 @@ import {
   type RecordEvent,
 } from "./control-context.js";
 import { progressRollout } from "./rollout-progress.js";
+import { announceDesired } from "./desired-signal.js";
+import { splitNodeId } from "./access.js";
 
 async function rolloutView(db: Kysely<Database>, row: Selectable<RolloutsTable>): Promise<Rollout> {
   const nodes = await db
@@ -29,7 +30,7 @@ async function rolloutView(db: Kysely<Database>, row: Selectable<RolloutsTable>)
     state: row.state as Rollout["state"],
     startedBy: row.started_by,
     nodes: nodes.map((n) => ({
-      node: n.node_id.slice(n.node_id.indexOf("/") + 1),
+      node: nodeName(n.node_id),
       state: n.state as RolloutNodeState,
       ...(n.apply !== null ? { apply: n.apply } : {}),
       ...(n.detail !== null ? { detail: n.detail } : {}),
@@ -69,9 +70,10 @@ export async function startRollout(
   actor: Principal,
   changeId: number,
 ): Promise<Rollout> {
-  const id = await transact(ctx, (trx, record) => startRolloutIn(ctx, trx, record, actor, changeId));
-  await ctx.store.notify(CHANNELS.desired, "rollout");
-  return getRollout(ctx, id);
+  const started = await transact(ctx, (trx, record) => startRolloutIn(ctx, trx, record, actor, changeId));
+  // Only the canary's desired state changed; the other nodes' polls sleep on.
+  await announceDesired(ctx, { cluster: started.cluster, nodes: started.canary ? [started.canary] : [] });
+  return getRollout(ctx, started.id);
 }
 
 async function startRolloutIn(
@@ -80,7 +82,7 @@ async function startRolloutIn(
   record: RecordEvent,
   actor: Principal,
   changeId: number,
-): Promise<number> {
+): Promise<{ id: number; cluster: string; canary?: string }> {
   const change = await changeRow(trx, changeId, ctx.store.dialect);
   let clusterQuery = trx.selectFrom("clusters").selectAll().where("name", "=", change.cluster);
   if (ctx.store.dialect === "postgres") clusterQuery = clusterQuery.forUpdate();
@@ -142,7 +144,7 @@ async function startRolloutIn(
       .execute();
   }
   await setState(ctx, trx, changeId, "approved", "rolling-out");
-  await record({
+  record({
     type: "rollout.started",
     actor: actor.name,
     cluster: change.cluster,
@@ -164,7 +166,7 @@ async function startRolloutIn(
       .where("id", "=", canary.id)
       .execute();
   }
-  return rollout;
+  return { id: rollout, cluster: change.cluster, ...(canary ? { canary: canary.name } : {}) };
 }
 
 /** Ends a rollout: on completion the change's version becomes current and older open changes are superseded. */
@@ -191,7 +193,7 @@ async function finish(
       .where("cluster", "=", change.cluster)
       .where("desired_version", "=", Number(change.version ?? -1))
       .execute();
-    await record({
+    record({
       type: "rollout.halted",
       actor: "control-plane",
       cluster: change.cluster,
@@ -201,7 +203,7 @@ async function finish(
     return;
   }
   await setState(ctx, trx, change.id, "rolling-out", "applied");
-  await record({
+  record({
     type: "rollout.completed",
     actor: "control-plane",
     cluster: change.cluster,
@@ -224,7 +226,7 @@ async function finish(
     .returning("id")
     .execute();
   for (const s of superseded) {
-    await record({
+    record({
       type: "change.superseded",
       actor: "control-plane",
       cluster: change.cluster,
@@ -240,7 +242,8 @@ async function finish(
  */
 export async function recordApply(ctx: ControlContext, agent: Principal, report: ApplyReport): Promise<void> {
   const nodeId = `${agent.cluster}/${agent.node}`;
-  await transact(ctx, async (trx, record) => {
+  const cluster = agent.cluster ?? "";
+  const moved = await transact(ctx, async (trx, record) => {
     const at = nowIso(ctx);
     if (report.status === "promoted" || report.status === "unchanged") {
       await trx
@@ -249,33 +252,33 @@ export async function recordApply(ctx: ControlContext, agent: Principal, report:
         .where("id", "=", nodeId)
         .execute();
     }
-    await record({
+    record({
       type: "node.applied",
       actor: agent.name,
-      cluster: agent.cluster,
+      cluster,
       subject: `node:${nodeId}`,
       data: { ...report },
     });
-    if (report.rollout === undefined) return;
+    if (report.rollout === undefined) return undefined;
     const rollout = await trx
       .selectFrom("rollouts")
-      .selectAll()
+      .select(["change_id", "state", "cluster"])
       .where("id", "=", report.rollout)
       .executeTakeFirst();
-    if (!rollout || rollout.state !== "running" || rollout.cluster !== agent.cluster) return;
+    if (!rollout || rollout.state !== "running" || rollout.cluster !== cluster) return undefined;
     const change = await changeRow(trx, Number(rollout.change_id), ctx.store.dialect);
+    // Only what the progress needs: with a large fleet this runs once per node and rollout.
     const steps = await trx
       .selectFrom("rollout_nodes")
-      .selectAll()
+      .select(["node_id", "position", "state"])
       .where("rollout_id", "=", report.rollout)
       .execute();
-    const mine = steps.find((s) => s.node_id === nodeId);
-    if (!mine || mine.state !== "applying") return;
+    if (steps.find((step) => step.node_id === nodeId)?.state !== "applying") return undefined;
     const progress = progressRollout(
-      steps.map((s) => ({
-        node: s.node_id,
-        position: Number(s.position),
-        state: s.state as RolloutNodeState,
+      steps.map((step) => ({
+        node: step.node_id,
+        position: Number(step.position),
+        state: step.state as RolloutNodeState,
       })),
       nodeId,
       report.status,
@@ -286,34 +289,40 @@ export async function recordApply(ctx: ControlContext, agent: Principal, report:
       .where("rollout_id", "=", report.rollout)
       .where("node_id", "=", nodeId)
       .execute();
-    for (const next of progress.start) {
+    if (progress.start.length > 0) {
       await trx
         .updateTable("rollout_nodes")
         .set({ state: "applying", updated_at: at })
         .where("rollout_id", "=", report.rollout)
-        .where("node_id", "=", next)
+        .where("node_id", "in", progress.start)
         .execute();
       if (change.version !== null) {
         await trx
           .updateTable("nodes")
           .set({ desired_version: Number(change.version) })
-          .where("id", "=", next)
+          .where("id", "in", progress.start)
           .execute();
       }
-    }
-    if (progress.start.length > 0) {
-      await record({
+      record({
         type: "rollout.canary-passed",
         actor: "control-plane",
-        cluster: agent.cluster,
+        cluster,
         subject: `change:${change.id}`,
-        data: { rollout: report.rollout, canary: agent.node, next: progress.start },
+        data: { rollout: report.rollout, canary: agent.node, next: progress.start.map(nodeName) },
       });
     }
     if (progress.rollout !== "running")
       await finish(ctx, trx, record, change, Number(report.rollout), progress.rollout);
+    return progress;
   });
-  await ctx.store.notify(CHANNELS.desired, agent.cluster ?? "");
+  if (!moved) return;
+  // Wake the nodes released by the canary; a halt may have pointed nodes back at the parent.
+  if (moved.start.length > 0) await announceDesired(ctx, { cluster, nodes: moved.start.map(nodeName) });
+  else if (moved.rollout === "halted") await announceDesired(ctx, { cluster });
+}
+
+function nodeName(nodeId: string): string {
+  return splitNodeId(nodeId)[1];
 }
 
 /**
@@ -360,7 +369,7 @@ export async function rollback(
       })
       .execute();
     await setState(ctx, trx, proposed.id, "draft", "approved");
-    await record({
+    record({
       type: "change.rollback",
       actor: actor.name,
       cluster,

@@ -6,6 +6,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from
 import pg from "pg";
 import { LbguardError } from "../errors.js";
 import * as initial from "./migrations/0001-initial.js";
+import * as rolloutNodeIndex from "./migrations/0002-rollout-node-index.js";
 import type { Database } from "./schema.js";
 
 export type StoreDialect = "sqlite" | "postgres";
@@ -34,9 +35,12 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Every migration, in order; each runs once per store, in its own transaction. */
-function migrations(dialect: StoreDialect): Record<string, Migration> {
-  return { "0001-initial": { up: (db) => initial.up(db, dialect) } };
+/** Every migration, in order (backups name them); each runs once per store, in its own transaction. */
+export function migrations(dialect: StoreDialect): Record<string, Migration> {
+  return {
+    "0001-initial": { up: (db) => initial.up(db, dialect) },
+    "0002-rollout-node-index": { up: (db) => rolloutNodeIndex.up(db) },
+  };
 }
 
 /** The channels notifications travel on (PostgreSQL identifiers). */

@@ -52,6 +52,15 @@ describe.each(DIALECTS)("rollouts on %s", (dialect) => {
     ]);
     expect((await desired(agents["lb-1"]!)).version.id).toBe(change.version);
     expect((await desired(agents["lb-2"]!)).version.id).toBe(v1);
+    // lb-2's poll sleeps on through the canary's step and wakes when the canary releases it.
+    const v1Hash = (await desired(agents["lb-2"]!)).version.hash;
+    let lb2Answered = false;
+    const lb2Poll = s
+      .call<DesiredState>("GET", `/api/v1/agent/desired?wait=20&have=${v1Hash}`, agents["lb-2"])
+      .then((r) => {
+        lb2Answered = true;
+        return r.body;
+      });
 
     // An agent reports for its own node only: lb-2's token cannot move lb-1's step.
     await report(agents["lb-2"]!, {
@@ -64,13 +73,14 @@ describe.each(DIALECTS)("rollouts on %s", (dialect) => {
       (await s.call<Rollout>("GET", `/api/v1/rollouts/${rollout.id}`, s.tokens.viewer)).body.nodes[0]?.state,
     ).toBe("applying");
 
+    expect(lb2Answered).toBe(false);
     await report(agents["lb-1"]!, {
       version: change.version,
       rollout: rollout.id,
       apply: "a1",
       status: "promoted",
     });
-    expect((await desired(agents["lb-2"]!)).version.id).toBe(change.version);
+    expect((await lb2Poll).version.id).toBe(change.version);
     await report(agents["lb-2"]!, {
       version: change.version,
       rollout: rollout.id,

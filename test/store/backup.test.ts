@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { LbguardError } from "../../src/errors.js";
 import { BACKUP_KEYS, BACKUP_TABLES, SERIAL_TABLES } from "../../src/store/backup-format.js";
 import { createBackup, restoreBackup } from "../../src/store/backup.js";
-import type { StoreDialect } from "../../src/store/database.js";
+import { migrations, type StoreDialect } from "../../src/store/database.js";
 import { appendEvent, verifyChain } from "../../src/store/event-chain.js";
 import { allRows, fillStore, HOSTILE, isEmptyStore } from "./fill-store.js";
 import { DIALECTS, openTestStore, type TestStore } from "./test-stores.js";
@@ -117,7 +117,7 @@ describe.each(DIALECTS)("backups of a %s store", (dialect) => {
     const lines = text.trimEnd().split("\n");
     const header = JSON.parse(lines[0]!) as Record<string, unknown>;
     expect(header).toMatchObject({ format: "lbguard-backup", formatVersion: 1, dialect, counts });
-    expect(header.migrations).toEqual(["0001-initial"]);
+    expect(header.migrations).toEqual(Object.keys(migrations(dialect)));
     expect(Date.parse(header.createdAt as string)).not.toBeNaN();
     const trailer = JSON.parse(lines.at(-1)!) as { sha256: string };
     const body = text.slice(0, text.length - lines.at(-1)!.length - 1);
