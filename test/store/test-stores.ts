@@ -37,7 +37,14 @@ export async function freshDatabase(
   }
   const name = `lbguard_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-  await admin.connect();
+  try {
+    await admin.connect();
+  } catch (error) {
+    throw new Error(
+      `the control-plane tests need PostgreSQL at ${POSTGRES_ADMIN_URL} (trust auth): start it, or point LBGUARD_TEST_POSTGRES at one`,
+      { cause: error },
+    );
+  }
   try {
     await admin.query(`CREATE DATABASE ${name}`);
   } finally {
