@@ -97,10 +97,14 @@ export async function serveCommand(
     }
   }
   await new Promise<void>((resolve) => {
-    const stop = () => resolve();
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
-    stopSignal?.addEventListener("abort", stop);
+    stopSignal?.addEventListener("abort", stop, { once: true });
   });
   await server.close();
   err("lbguard serve: stopped\n");
