@@ -3,10 +3,12 @@ import { judgeChange, type GateResult } from "../gate/gate.js";
 import { parseConfig } from "../haproxy/parse/index.js";
 import { RuntimeCommandError } from "../haproxy/runtime/runtime-errors.js";
 import type { StatSnapshot } from "../haproxy/runtime/stat-row.js";
+import type { Inventory } from "../inventory/inventory.js";
 import type { Config } from "../model/config.js";
+import type { Plan } from "../plan/types.js";
 import { planChange } from "../plan/index.js";
 import { simulate } from "../simulate/simulate.js";
-import type { TrafficInput } from "../simulate/types.js";
+import type { SimulationResult, TrafficInput } from "../simulate/types.js";
 import type { AgentContext, HaproxyNode } from "./agent-context.js";
 import type { Breach } from "./bake/judge.js";
 import { newOperationId } from "./journal.js";
@@ -90,12 +92,7 @@ async function operate(
     ...(request.traffic ?? observedTraffic(baseline) ?? {}),
     down: serversOutOfService(current),
   };
-  const after = withAction(config, request.backend, request.server, request.action);
-  const afterTraffic = isRemoval(request.action) ? { ...traffic, down: [...traffic.down, target] } : traffic;
-  const predictedBefore = simulate(config, traffic, ctx.inventory, { failures: false });
-  const predictedAfter = simulate(after, afterTraffic, ctx.inventory);
-  const plan = planChange(config, after, { before: predictedBefore, after: predictedAfter });
-  const gate = judgeChange({ findings: [], plan, after: predictedAfter, before: predictedBefore });
+  const { predictedAfter, gate } = predictRuntimeAction(config, request, traffic, ctx.inventory);
   if (gate.verdict === "block" && !request.force) {
     log("runtime.blocked", { gate });
     return { apply: id, status: "blocked", command, revert, gate };
@@ -134,6 +131,36 @@ async function operate(
   return { apply: id, status: "kept", command, revert, gate };
 }
 
+/** What the gate predicts for one server's new weight or state, and its verdict. */
+export interface RuntimePrediction {
+  plan: Plan;
+  predictedAfter: SimulationResult;
+  gate: GateResult;
+}
+
+/**
+ * Predicts a runtime action as a config change: the server with its new weight or state (taken
+ * out of rotation for drain and disable), against `traffic`, and the gate's verdict on it. The
+ * agent judges its operations with it, and the control plane the operations proposed to it. Pure.
+ */
+export function predictRuntimeAction(
+  config: Config,
+  target: { backend: string; server: string; action: RuntimeAction },
+  traffic: TrafficInput,
+  inventory?: Inventory,
+): RuntimePrediction {
+  const after = withAction(config, target.backend, target.server, target.action);
+  const name = `${target.backend}/${target.server}`;
+  const afterTraffic = isRemoval(target.action)
+    ? { ...traffic, down: [...(traffic.down ?? []), name] }
+    : traffic;
+  const predictedBefore = simulate(config, traffic, inventory, { failures: false });
+  const predictedAfter = simulate(after, afterTraffic, inventory);
+  const plan = planChange(config, after, { before: predictedBefore, after: predictedAfter });
+  const gate = judgeChange({ findings: [], plan, after: predictedAfter, before: predictedBefore });
+  return { plan, predictedAfter, gate };
+}
+
 /** The runtime API command for an action. */
 export function runtimeCommandFor(target: string, action: RuntimeAction): string {
   switch (action.kind) {
@@ -162,7 +189,7 @@ function revertCommandFor(
 }
 
 /** Whether the action takes the server out of rotation (its share goes to the others). */
-export function isRemoval(action: RuntimeAction): boolean {
+function isRemoval(action: RuntimeAction): boolean {
   return (
     action.kind === "drain" || action.kind === "disable" || (action.kind === "weight" && action.weight === 0)
   );
@@ -176,7 +203,7 @@ function serversOutOfService(snapshot: StatSnapshot): string[] {
 }
 
 /** A copy of the config in which the server has the action's weight or state. */
-export function withAction(config: Config, backend: string, server: string, action: RuntimeAction): Config {
+function withAction(config: Config, backend: string, server: string, action: RuntimeAction): Config {
   if (action.kind !== "weight" && action.kind !== "enable") return config;
   const copy = structuredClone(config);
   for (const proxy of copy.backends) {

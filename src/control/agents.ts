@@ -9,7 +9,8 @@ import { clusterRow, getVersion, policyOf } from "./clusters.js";
 import { fail, nowIso, transact, type ControlContext, type Principal } from "./control-context.js";
 import { watchDesired } from "./desired-signal.js";
 
-function nodeIdOf(agent: Principal): string {
+/** The `cluster/node` an agent token acts for; any other token is refused. */
+export function nodeIdOf(agent: Principal): string {
   if (agent.role !== "agent" || !agent.cluster || !agent.node)
     throw fail("LBG_FORBIDDEN", "only an agent token can do this");
   return `${agent.cluster}/${agent.node}`;

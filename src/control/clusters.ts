@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { contentHash } from "../agent/config-store.js";
 import type { Kysely, Transaction } from "kysely";
 import { unifiedDiff } from "../agent/managed/text-diff.js";
 import { readInventory } from "../inventory/read-inventory.js";
@@ -28,11 +28,6 @@ import { announceDesired } from "./desired-signal.js";
 
 /** The request rate the gate assumes for a cluster that does not say. */
 export const DEFAULT_GATE_RPS = 100;
-
-/** sha256 of a configuration's text, hex: the same hash agents report for their live file. */
-export function textHash(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
 
 /** A complete, checked policy from a partial one laid over `base`. Throws LBG_BAD_REQUEST. */
 export function mergePolicy(base: ClusterPolicy, patch: Partial<ClusterPolicy> | undefined): ClusterPolicy {
@@ -121,7 +116,7 @@ export async function insertVersion(
   record: RecordEvent,
   version: { cluster: string; text: string; author: string; message: string; parent: number | null },
 ): Promise<VersionInfo> {
-  const row = { ...version, hash: textHash(version.text), created_at: nowIso(ctx) };
+  const row = { ...version, hash: contentHash(version.text), created_at: nowIso(ctx) };
   const { id } = await trx.insertInto("versions").values(row).returning("id").executeTakeFirstOrThrow();
   const info = versionInfo({ ...row, id: Number(id) });
   record({

@@ -1,9 +1,9 @@
 import type { Transaction } from "kysely";
 import { LbguardError, type ErrorCode } from "../errors.js";
-import { CHANNELS, storeFailed, type Store } from "../store/database.js";
+import { storeFailed, type Store } from "../store/database.js";
 import { appendEvent, type NewEvent } from "../store/event-chain.js";
 import type { Database } from "../store/schema.js";
-import type { StoredEvent, TokenRole } from "./api-types.js";
+import type { TokenRole } from "./api-types.js";
 
 /** What every control-plane operation works with. */
 export interface ControlContext {
@@ -32,29 +32,25 @@ export type RecordEvent = (event: NewEvent) => void;
  * Runs `work` in one transaction with a way to record events in it, so a state change and the
  * events that tell of it commit together or not at all. The events are appended, in the order
  * recorded, once `work` is done: the chain's head stays locked only for those few inserts, not
- * for the whole of `work`. Listeners are told once it committed. Catalog errors pass through;
+ * for the whole of `work`. Catalog errors pass through;
  * anything else from the database becomes LBG_STORE_FAILED.
  */
 export async function transact<T>(
   ctx: ControlContext,
   work: (trx: Transaction<Database>, record: RecordEvent) => Promise<T>,
 ): Promise<T> {
-  let last: StoredEvent | undefined;
-  let result: T;
   try {
-    result = await ctx.store.db.transaction().execute(async (trx) => {
+    return await ctx.store.db.transaction().execute(async (trx) => {
       const queued: NewEvent[] = [];
       const done = await work(trx, (event) => void queued.push(event));
       const now = new Date(ctx.clock());
-      for (const event of queued) last = await appendEvent(trx, ctx.store.dialect, event, now);
+      for (const event of queued) await appendEvent(trx, ctx.store.dialect, event, now);
       return done;
     });
   } catch (error) {
     if (error instanceof LbguardError) throw error;
     throw storeFailed(ctx.store.label, error);
   }
-  if (last) await ctx.store.notify(CHANNELS.events, String(last.seq));
-  return result;
 }
 
 /** The current time as stored (ISO 8601). */

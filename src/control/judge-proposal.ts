@@ -1,16 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isRemoval, withAction } from "../agent/runtime-operation.js";
+import { predictRuntimeAction } from "../agent/runtime-operation.js";
 import { evaluateChange } from "../gate/evaluate-change.js";
-import { judgeChange, type GateFinding } from "../gate/gate.js";
+import type { GateFinding } from "../gate/gate.js";
 import { parseConfig } from "../haproxy/parse/index.js";
 import type { Inventory } from "../inventory/inventory.js";
 import { readInventory } from "../inventory/read-inventory.js";
-import { planChange } from "../plan/index.js";
 import type { Risk } from "../plan/risk.js";
 import type { Plan } from "../plan/types.js";
-import { simulate } from "../simulate/simulate.js";
 import type { RuntimeOperationSpec } from "./api-types.js";
 import { fail } from "./control-context.js";
 
@@ -78,7 +76,6 @@ export function judgeOperationProposal(
   operation: RuntimeOperationSpec,
   setting: GateSetting,
 ): ProposalJudgement {
-  const inventory = inventoryOf(setting);
   const config = parseConfig([{ path: "haproxy.cfg", text: parentText }], { env: {} }).model;
   const backend = config.backends.find((b) => b.name === operation.backend);
   if (!backend?.servers.some((s) => s.name === operation.server)) {
@@ -87,16 +84,6 @@ export function judgeOperationProposal(
       `operation: the parent version has no server ${operation.backend}/${operation.server}`,
     );
   }
-  const after = withAction(config, operation.backend, operation.server, operation.action);
-  const target = `${operation.backend}/${operation.server}`;
-  const traffic = { rps: setting.rps };
-  const predictedBefore = simulate(config, traffic, inventory, { failures: false });
-  const predictedAfter = simulate(
-    after,
-    isRemoval(operation.action) ? { ...traffic, down: [target] } : traffic,
-    inventory,
-  );
-  const plan = planChange(config, after, { before: predictedBefore, after: predictedAfter });
-  const gate = judgeChange({ findings: [], plan, after: predictedAfter, before: predictedBefore });
+  const { plan, gate } = predictRuntimeAction(config, operation, { rps: setting.rps }, inventoryOf(setting));
   return { verdict: gate.verdict, risk: plan.overall, findings: gate.findings, plan };
 }

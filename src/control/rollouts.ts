@@ -14,6 +14,7 @@ import {
 import { progressRollout } from "./rollout-progress.js";
 import { announceDesired } from "./desired-signal.js";
 import { splitNodeId } from "./access.js";
+import { nodeIdOf } from "./agents.js";
 
 async function rolloutView(db: Kysely<Database>, row: Selectable<RolloutsTable>): Promise<Rollout> {
   const nodes = await db
@@ -241,7 +242,7 @@ async function finish(
  * nodes, the last promotion completes the rollout, any rollback or failure halts it.
  */
 export async function recordApply(ctx: ControlContext, agent: Principal, report: ApplyReport): Promise<void> {
-  const nodeId = `${agent.cluster}/${agent.node}`;
+  const nodeId = nodeIdOf(agent);
   const cluster = agent.cluster ?? "";
   const moved = await transact(ctx, async (trx, record) => {
     const at = nowIso(ctx);

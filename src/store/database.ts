@@ -44,7 +44,7 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
 }
 
 /** The channels notifications travel on (PostgreSQL identifiers). */
-export const CHANNELS = { desired: "lbguard_desired", events: "lbguard_events" } as const;
+export const CHANNELS = { desired: "lbguard_desired" } as const;
 
 /**
  * Opens the store named by `location` and runs any migration it has not had yet. Errors become

@@ -1,25 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
-import type { Change, DesiredState } from "../../src/control/api-types.js";
-import { startServer, type RunningServer } from "../../src/server/start-server.js";
+import { ApiClient } from "../../src/client/api-client.js";
+import { startServer } from "../../src/server/start-server.js";
 import { freshDatabase } from "../store/test-stores.js";
 import { BEFORE_CFG, INVENTORY, SAFE_CFG } from "./test-server.js";
-
-async function call<T>(
-  server: RunningServer,
-  method: string,
-  path: string,
-  token: string,
-  body?: unknown,
-): Promise<T> {
-  const response = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return JSON.parse(text) as T;
-}
 
 describe("replicas on one PostgreSQL", () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -35,38 +18,35 @@ describe("replicas on one PostgreSQL", () => {
     const b = await startServer({ database: fresh.database, dataDir: fresh.dataDir, port: 0 });
     cleanup.push(b.close);
     expect(b.bootstrapToken).toBeUndefined();
-    const admin = a.bootstrapToken as string;
+    const admin = new ApiClient({ server: a.url, token: a.bootstrapToken as string });
 
-    const cluster = await call<{ currentVersion: number }>(a, "POST", "/clusters", admin, {
+    const cluster = await admin.createCluster({
       name: "web",
       config: BEFORE_CFG,
       inventory: INVENTORY,
       rps: 160,
     });
-    const { token } = await call<{ token: { token: string } }>(a, "POST", "/clusters/web/nodes", admin, {
-      name: "lb-1",
+    const { token } = await admin.createNode("web", "lb-1");
+    await admin.createUser({ name: "olga", role: "operator" });
+    const operator = new ApiClient({
+      server: a.url,
+      token: (await admin.createToken({ user: "olga" })).token,
     });
-    await call(a, "POST", "/users", admin, { name: "olga", role: "operator" });
-    const operator = (await call<{ token: string }>(a, "POST", "/tokens", admin, { user: "olga" })).token;
+    const agentOnB = new ApiClient({ server: b.url, token: token.token });
 
-    const first = await call<DesiredState>(b, "GET", "/agent/desired?wait=0", token.token);
+    const first = await agentOnB.desired(undefined, 0);
     expect(first.version.id).toBe(cluster.currentVersion);
-    const change = await call<Change>(a, "POST", "/clusters/web/changes", operator, {
+    const change = await operator.propose("web", {
       parent: cluster.currentVersion,
       message: "m",
       config: SAFE_CFG,
     });
-    await call(a, "POST", `/changes/${change.id}/reviews`, admin, { decision: "approve", comment: "ok" });
+    await admin.review(change.id, { decision: "approve", comment: "ok" });
 
-    const polling = call<DesiredState>(
-      b,
-      "GET",
-      `/agent/desired?wait=20&have=${first.version.hash}`,
-      token.token,
-    );
+    const polling = agentOnB.desired(first.version.hash, 20);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const started = Date.now();
-    await call(a, "POST", `/changes/${change.id}/rollout`, operator);
+    await operator.rollout(change.id);
     const desired = await polling;
     const tookMs = Date.now() - started;
     expect(desired.version.id).toBe(change.version);

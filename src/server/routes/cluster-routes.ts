@@ -7,7 +7,6 @@ import {
   getCluster,
   getVersion,
   listClusters,
-  listNodes,
   listVersions,
   setPolicy,
 } from "../../control/clusters.js";
@@ -40,10 +39,7 @@ export function clusterRoutes(ctx: ControlContext): FastifyPluginAsync {
     api.get<ClusterParams>(
       "/clusters/:cluster/nodes",
       { config: { access: "viewer" }, schema: { tags, params: PARAMS.cluster } },
-      async (request) => {
-        await getCluster(ctx, request.params.cluster);
-        return listNodes(ctx, request.params.cluster);
-      },
+      async (request) => (await getCluster(ctx, request.params.cluster)).nodes,
     );
     api.post<ClusterParams & { Body: CreateNodeRequest }>(
       "/clusters/:cluster/nodes",
