@@ -25,6 +25,12 @@ export const BACKUP_KEYS: { readonly [T in keyof Database]: readonly (keyof Data
   rollout_nodes: ["rollout_id", "node_id"],
   events: ["seq"],
   audit_head: ["id"],
+  metric_samples: ["node_id", "at"],
+  metric_rollups: ["node_id", "minute"],
+  alerts: ["id"],
+  silences: ["id"],
+  notifications: ["id"],
+  incidents: ["id"],
 };
 
 /** A table of the store. */
@@ -34,7 +40,16 @@ export type BackupTable = keyof Database;
 export const BACKUP_TABLES = Object.keys(BACKUP_KEYS) as BackupTable[];
 
 /** The tables whose `id` PostgreSQL draws from a sequence, which a restore must move past its rows. */
-export const SERIAL_TABLES: readonly BackupTable[] = ["versions", "changes", "reviews", "rollouts"];
+export const SERIAL_TABLES: readonly BackupTable[] = [
+  "versions",
+  "changes",
+  "reviews",
+  "rollouts",
+  "alerts",
+  "silences",
+  "notifications",
+  "incidents",
+];
 
 /** The number of rows of each table. */
 export type BackupCounts = Record<BackupTable, number>;

@@ -7,6 +7,7 @@ import pg from "pg";
 import { LbguardError } from "../errors.js";
 import * as initial from "./migrations/0001-initial.js";
 import * as rolloutNodeIndex from "./migrations/0002-rollout-node-index.js";
+import * as monitoring from "./migrations/0003-monitoring.js";
 import type { Database } from "./schema.js";
 
 export type StoreDialect = "sqlite" | "postgres";
@@ -40,6 +41,7 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
   return {
     "0001-initial": { up: (db) => initial.up(db, dialect) },
     "0002-rollout-node-index": { up: (db) => rolloutNodeIndex.up(db) },
+    "0003-monitoring": { up: (db) => monitoring.up(db, dialect) },
   };
 }
 

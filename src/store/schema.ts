@@ -16,6 +16,12 @@ export interface Database {
   rollout_nodes: RolloutNodesTable;
   events: EventsTable;
   audit_head: AuditHeadTable;
+  metric_samples: MetricSamplesTable;
+  metric_rollups: MetricRollupsTable;
+  alerts: AlertsTable;
+  silences: SilencesTable;
+  notifications: NotificationsTable;
+  incidents: IncidentsTable;
 }
 
 export interface UsersTable {
@@ -147,4 +153,104 @@ export interface AuditHeadTable {
   id: number;
   seq: number;
   hash: string;
+}
+
+/** One stats sample a node's agent sent: what each proxy row did during one interval. */
+export interface MetricSamplesTable {
+  /** `cluster/node`. */
+  node_id: string;
+  /** End of the interval, ISO 8601. */
+  at: string;
+  interval_ms: number;
+  /** MetricSample's `reset` and `rows` as JSON. */
+  data: string;
+}
+
+/** One minute of a node's samples added up (see `rollupSamples`). */
+export interface MetricRollupsTable {
+  node_id: string;
+  /** Start of the minute, ISO 8601. */
+  minute: string;
+  interval_ms: number;
+  data: string;
+}
+
+/** One alert episode: from pending to resolved, for one rule and one subject. */
+export interface AlertsTable {
+  id: Generated<number>;
+  /** Rule name and labels, hashed: the same symptom keeps the same fingerprint. */
+  fingerprint: string;
+  cluster: string;
+  rule: string;
+  kind: string;
+  severity: string;
+  /** AlertLabels as JSON. */
+  labels: string;
+  state: string;
+  value: number;
+  threshold: number;
+  summary: string;
+  active_at: string;
+  fired_at: string | null;
+  resolved_at: string | null;
+  /** Suspect[] as JSON, ranked, set when the alert fires. */
+  suspects: string;
+  /** The silence that held its notifications back, if any. */
+  silenced_by: number | null;
+  updated_at: string;
+}
+
+/** A silence: alerts matching it notify nobody until it ends. */
+export interface SilencesTable {
+  id: Generated<number>;
+  cluster: string | null;
+  /** Record<label, value> as JSON: rule, severity, node, frontend, backend, server. */
+  matchers: string;
+  comment: string;
+  created_by: string;
+  created_at: string;
+  ends_at: string;
+  /** Set when someone ends it early. */
+  expired_at: string | null;
+}
+
+/** One notification to one receiver: kept until delivered or out of attempts, never dropped. */
+export interface NotificationsTable {
+  id: Generated<number>;
+  alert_id: number;
+  receiver: string;
+  /** `firing` or `resolved`. */
+  status: string;
+  /** The exact body posted, JSON. */
+  payload: string;
+  /** `pending`, `delivered` or `failed`. */
+  state: string;
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+/** An incident, with the postmortem drafted for it. */
+export interface IncidentsTable {
+  id: Generated<number>;
+  cluster: string;
+  title: string;
+  severity: string;
+  /** `open` or `resolved`. */
+  state: string;
+  opened_at: string;
+  opened_by: string;
+  /** IncidentTrigger as JSON: the alert, rollback or person that opened it. */
+  trigger: string;
+  resolved_at: string | null;
+  resolved_by: string | null;
+  /** Postmortem markdown, generated or edited; null until first drafted. */
+  postmortem: string | null;
+  /** PostmortemDocument as JSON, from the last generation. */
+  postmortem_json: string | null;
+  /** 1 when a person edited the markdown since it was generated. */
+  postmortem_edited: number;
+  updated_at: string;
 }
