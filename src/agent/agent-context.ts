@@ -18,9 +18,14 @@ export interface HaproxyNode {
    * Reloads through the master CLI and resolves once a new worker runs the file on disk. The
    * caller may pass that file's model when it has one, so a rollback does not parse it again.
    */
-  reload(onDisk?: Config): Promise<{ workerPid: number; tookMs: number }>;
+  reload(onDisk?: Config): Promise<{ workerPid: number; tookMs: number; previousWorkerPids?: number[] }>;
   /** One `show stat` sample. */
   snapshot(): Promise<StatSnapshot>;
+  /**
+   * One `show stat` sample of a given worker, an old one finishing its connections after a
+   * reload included; rejects once that worker is gone. Absent where the node cannot address one.
+   */
+  workerSnapshot?(pid: number): Promise<StatSnapshot>;
   /** One runtime API command (admin level), e.g. `set server web/web-01 weight 5`. */
   runtime(command: string): Promise<string>;
 }

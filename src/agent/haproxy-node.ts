@@ -3,6 +3,7 @@ import { parseConfig } from "../haproxy/parse/index.js";
 import { AdminSocket } from "../haproxy/runtime/admin-socket.js";
 import { runHaproxyCheck } from "../haproxy/runtime/haproxy-check.js";
 import { adminVia, MasterCli } from "../haproxy/runtime/master-cli.js";
+import { parseShowStat } from "../haproxy/runtime/show-stat.js";
 import { saveServerState, stateCommandsToReapply, type ServerKey } from "../haproxy/runtime/server-state.js";
 import { loadedServerStateFile } from "../rules/semantics/server-state.js";
 import type { HaproxyNode } from "./agent-context.js";
@@ -39,6 +40,10 @@ export function connectNode(address: NodeAddress): HaproxyNode {
     configPath: address.configPath,
     check: (path) => runHaproxyCheck([path], address.haproxy),
     snapshot: () => admin.snapshot(clock),
+    async workerSnapshot(pid) {
+      const answer = await master.command(`@!${pid} show stat`);
+      return { at: clock(), rows: parseShowStat(answer) };
+    },
     runtime: (command) => admin.command(command),
     async reload(onDisk) {
       const model =
@@ -60,7 +65,11 @@ export function connectNode(address: NodeAddress): HaproxyNode {
           for (const command of commands) await admin.command(command);
         }
       }
-      return { workerPid: result.workerPid, tookMs: result.tookMs };
+      return {
+        workerPid: result.workerPid,
+        tookMs: result.tookMs,
+        previousWorkerPids: result.previousWorkerPids,
+      };
     },
   };
 }

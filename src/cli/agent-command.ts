@@ -25,10 +25,12 @@ It long-polls the version and runtime operations approved for this node, applies
 once (the control plane gated it; the bake and the automatic rollback still apply) and reports
 the outcome. Every interval it compares the live haproxy.cfg with the approved version and the
 servers' runtime weights and states with the approved ones, and reports drift at once (with a
-unified diff), the node's health every 5 s, and its events. Under the cluster's 'restore' drift
-policy it puts the approved file or server state back. When the control plane cannot be
-reached, HAProxy keeps running as it is and the agent retries (1 s, doubling to 15 s). Its
-progress is kept in DATA/managed.json.
+unified diff), the node's health every 5 s, its events, and its stats (a sample every
+--stats-interval and one right before each reload, sent about once a second). Under the
+cluster's 'restore' drift policy it puts the approved file or server state back. When the
+control plane cannot be reached, HAProxy keeps running as it is and the agent retries (1 s,
+doubling to 15 s), keeping the last 900 stats samples. Its progress is kept in
+DATA/managed.json.
 
 Options:
   --server URL           the control plane, e.g. https://lbguard.example:8700
@@ -36,6 +38,9 @@ Options:
   --token TOKEN          this node's agent token (default $LBGUARD_TOKEN)
   --once                 recover, then exit
   --interval MS          how often to read the stats or look for drift (default 1000)
+  --stats-interval SECONDS
+                         managed mode: how often to sample the stats for the control
+                         plane (default 1)
   -h, --help             show this help
 
 ${NODE_HELP}
@@ -56,6 +61,7 @@ export async function agentCommand(
       ...NODE_OPTIONS,
       once: { type: "boolean", default: false },
       interval: { type: "string" },
+      "stats-interval": { type: "string" },
       server: { type: "string" },
       token: { type: "string" },
     },
@@ -68,6 +74,12 @@ export async function agentCommand(
   if (!(intervalMs >= 100 && intervalMs <= 60_000)) {
     throw new LbguardError("LBG_USAGE", {
       detail: `--interval must be 100 to 60000 ms, not '${values.interval}'`,
+    });
+  }
+  const statsIntervalS = Number(values["stats-interval"] ?? 1);
+  if (!(statsIntervalS >= 0.1 && statsIntervalS <= 60)) {
+    throw new LbguardError("LBG_USAGE", {
+      detail: `--stats-interval must be 0.1 to 60 seconds, not '${values["stats-interval"]}'`,
     });
   }
   const server = values.server ?? process.env.LBGUARD_SERVER;
@@ -98,6 +110,7 @@ export async function agentCommand(
         client,
         haproxy,
         intervalMs,
+        statsIntervalMs: statsIntervalS * 1000,
         signal: stop.signal,
         log: (line) => err(`${line}\n`),
       });

@@ -1,8 +1,11 @@
+import { hostname } from "node:os";
+import { sampleBeforeReload, StatsRecorder } from "../../monitor/stats-recorder.js";
 import type { AgentContext, HaproxyNode } from "../agent-context.js";
 import { DriftWatch } from "./drift-watch.js";
 import { loadManagedState } from "./managed-state.js";
 import { isAuthFailure, pause, Serial, type ControlPlane, type ManagedRun } from "./managed-run.js";
 import { pollDesired } from "./poll-desired.js";
+import { StatsBuffer, streamStats } from "./stats-stream.js";
 
 /** What a managed agent needs. */
 export interface ManagedAgentOptions {
@@ -13,6 +16,8 @@ export interface ManagedAgentOptions {
   haproxy: string;
   /** How often to look for drift, in milliseconds (default 1000). */
   intervalMs?: number;
+  /** How often to sample HAProxy's stats for the control plane, in milliseconds (default 1000). */
+  statsIntervalMs?: number;
   /** The longest time between two reports, in milliseconds (default 5000). */
   heartbeatMs?: number;
   /** How long the control plane may hold a long poll, in seconds (default 25). */
@@ -38,17 +43,29 @@ export interface ManagedAgent {
 /**
  * Runs one node for the control plane: long-polls the desired state and applies each new
  * version (forced: the control plane gated it; baked and rolled back as any apply) and each
- * runtime operation once, reporting every outcome; meanwhile looks for drift every interval and
- * reports the node's state and events. Progress is kept in DATA/managed.json, so a restarted
- * agent neither repeats nor forgets work. The caller finishes interrupted applies first
- * (`recoverNode`).
+ * runtime operation once, reporting every outcome; meanwhile looks for drift every interval,
+ * reports the node's state and events, and streams its stats samples (with one taken right
+ * before each reload, as a reload restarts HAProxy's counters). Progress is kept in
+ * DATA/managed.json, so a restarted agent neither repeats nor forgets work. The caller
+ * finishes interrupted applies first (`recoverNode`).
  */
 export function runManagedAgent(options: ManagedAgentOptions): ManagedAgent {
   const controller = new AbortController();
   if (options.signal?.aborted) controller.abort();
   options.signal?.addEventListener("abort", () => controller.abort(), { once: true });
-  const run: ManagedRun = {
+  const log = options.log ?? (() => undefined);
+  const sendStats = options.client.sendStats?.bind(options.client);
+  const buffer = new StatsBuffer();
+  const recorder = new StatsRecorder({
     node: options.node,
+    // The control plane knows the node by its token; the name is a placeholder until it says.
+    name: hostname(),
+    sink: (sample) => buffer.push(sample),
+    intervalMs: options.statsIntervalMs ?? 1000,
+    onError: (error) => log(`stats sample failed: ${(error as Error).message}`),
+  });
+  const run: ManagedRun = {
+    node: sendStats ? sampleBeforeReload(options.node, recorder) : options.node,
     ctx: options.ctx,
     client: options.client,
     haproxy: options.haproxy,
@@ -56,7 +73,7 @@ export function runManagedAgent(options: ManagedAgentOptions): ManagedAgent {
     work: new Serial(),
     delivery: new Serial(),
     signal: controller.signal,
-    log: options.log ?? (() => undefined),
+    log,
   };
   const stopOnFailure = (error: unknown): never => {
     controller.abort();
@@ -65,6 +82,7 @@ export function runManagedAgent(options: ManagedAgentOptions): ManagedAgent {
   const loops = [
     pollDesired(run, options.waitS ?? 25).catch(stopOnFailure),
     watch(run, options.intervalMs ?? 1000, options.heartbeatMs ?? 5000).catch(stopOnFailure),
+    ...(sendStats ? [streamStats(run, recorder, buffer, sendStats).catch(stopOnFailure)] : []),
   ];
   const done = Promise.allSettled(loops).then(async (results) => {
     await run.work.idle();

@@ -6,11 +6,13 @@ import { saveManagedState, type ManagedState } from "./managed-state.js";
 
 /**
  * The part of the control plane's API a managed agent uses. The long poll is passed the run's
- * signal, so a client that takes it can end a poll the moment the agent stops.
+ * signal, so a client that takes it can end a poll the moment the agent stops. Without
+ * `sendStats` the agent records no stats.
  */
-export type ControlPlane = Pick<ApiClient, "report" | "reportApply" | "shipEvents"> & {
-  desired(have: string | undefined, waitS: number, signal?: AbortSignal): Promise<DesiredState>;
-};
+export type ControlPlane = Pick<ApiClient, "report" | "reportApply" | "shipEvents"> &
+  Partial<Pick<ApiClient, "sendStats">> & {
+    desired(have: string | undefined, waitS: number, signal?: AbortSignal): Promise<DesiredState>;
+  };
 
 /**
  * Runs tasks one at a time, in the order given, and tells whether one is under way: applies,

@@ -7,6 +7,14 @@ const ROW_TYPES: Record<string, StatRowType> = {
   "3": "listener",
 };
 
+/** The average-time columns and the fields they fill. */
+const TIMES = [
+  ["qtime", "queueTimeMs"],
+  ["ctime", "connectTimeMs"],
+  ["rtime", "responseTimeMs"],
+  ["ttime", "totalTimeMs"],
+] as const;
+
 /**
  * Splits one CSV line. HAProxy quotes a field (doubling inner quotes) when it holds a comma or
  * a quote, which only happens in free-text columns such as `check_desc`.
@@ -101,8 +109,14 @@ export function parseShowStat(csv: string): StatRow[] {
     if (address !== undefined) row.address = address;
     const lastChange = optionalNumber("lastchg");
     if (lastChange !== undefined) row.secondsSinceChange = lastChange;
+    const mode = text("mode");
+    if (mode !== undefined) row.mode = mode;
     const requestRate = optionalNumber("req_rate");
     if (requestRate !== undefined) row.requestRate = requestRate;
+    for (const [column, field] of TIMES) {
+      const ms = optionalNumber(column);
+      if (ms !== undefined) row[field] = ms;
+    }
     rows.push(row);
   }
   return rows;

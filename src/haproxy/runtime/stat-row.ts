@@ -49,8 +49,19 @@ export interface StatRow {
   address?: string;
   /** `lastchg`: seconds since the last status change. */
   secondsSinceChange?: number;
+  /** `mode`: `http`, `tcp`, … (absent from old HAProxy versions). */
+  mode?: string;
   /** `req_rate`: HTTP requests over the last second (frontends). */
   requestRate?: number;
+  /**
+   * `qtime`, `ctime`, `rtime`, `ttime`: the average time spent queued, connecting to the server,
+   * waiting for its response, and in total, in milliseconds, over the last 1024 requests
+   * (backends and servers; HAProxy leaves them empty on frontends).
+   */
+  queueTimeMs?: number;
+  connectTimeMs?: number;
+  responseTimeMs?: number;
+  totalTimeMs?: number;
 }
 
 /** A `show stat` answer taken at one moment. */

@@ -53,6 +53,16 @@ describe("parseShowStat", () => {
     expect(be).toMatchObject({ weight: 0, picked: 1, connectionErrors: 1 });
   });
 
+  it("reads the average times of backends and servers, which frontends leave empty", () => {
+    const [fe, s1, , be] = parseShowStat(SHOW_STAT);
+    expect(fe?.queueTimeMs).toBeUndefined();
+    expect(fe?.totalTimeMs).toBeUndefined();
+    expect(s1).toMatchObject({ queueTimeMs: 0, connectTimeMs: 0, responseTimeMs: 0, totalTimeMs: 0 });
+    expect(be).toMatchObject({ responseTimeMs: 0, mode: "http" });
+    const [slow] = parseShowStat("# pxname,svname,type,qtime,ctime,rtime,ttime\nbe,s1,2,3,1,250,262\n");
+    expect(slow).toMatchObject({ queueTimeMs: 3, connectTimeMs: 1, responseTimeMs: 250, totalTimeMs: 262 });
+  });
+
   it("follows the header when columns move, and reads quoted fields", () => {
     const csv = '# type,svname,pxname,status,weight,check_desc\n2,a,b,UP,3,"x, ""y"""\n9,z,z,UP,1,\n';
     const rows = parseShowStat(csv);
