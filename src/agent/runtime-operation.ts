@@ -203,7 +203,7 @@ function serversOutOfService(snapshot: StatSnapshot): string[] {
 }
 
 /** A copy of the config in which the server has the action's weight or state. */
-function withAction(config: Config, backend: string, server: string, action: RuntimeAction): Config {
+export function withAction(config: Config, backend: string, server: string, action: RuntimeAction): Config {
   if (action.kind !== "weight" && action.kind !== "enable") return config;
   const copy = structuredClone(config);
   for (const proxy of copy.backends) {

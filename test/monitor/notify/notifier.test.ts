@@ -1,0 +1,68 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ControlContext } from "../../../src/control/control-context.js";
+import { startNotifier, type Notifier } from "../../../src/monitor/notify/notifier.js";
+import { enqueueNotifications, listNotifications } from "../../../src/monitor/notify/outbox.js";
+import { openTestStore, type TestStore } from "../../store/test-stores.js";
+import { firingAlert, receiver, startReceiver, storeAlert, type TestReceiver } from "./notify-fixtures.js";
+
+async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe("notifier", () => {
+  let t: TestStore;
+  let ctx: ControlContext;
+  let hook: TestReceiver;
+  let notifier: Notifier | undefined;
+
+  beforeEach(async () => {
+    t = await openTestStore("sqlite");
+    ctx = { store: t.store, clock: Date.now };
+    hook = await startReceiver(() => ({ status: 200 }));
+  });
+
+  afterEach(async () => {
+    await notifier?.stop();
+    notifier = undefined;
+    await hook.close();
+    await t.dispose();
+  });
+
+  it("delivers as soon as it is kicked, draining a backlog larger than one batch", async () => {
+    const receivers = [receiver("ops", hook.url), receiver("team", hook.url)];
+    // An hour between rounds: only the kick can make it deliver within the test.
+    let rounds = 0;
+    const configured = () => (rounds++, receivers);
+    notifier = startNotifier(ctx, { receivers: configured, everyMs: 3_600_000, batch: 2 });
+    await until(async () => rounds > 0, "the first, empty round began");
+    for (let i = 0; i < 3; i++) {
+      const alert = await storeAlert(ctx, firingAlert({ fingerprint: `f${i}` }));
+      await enqueueNotifications(t.store.db, alert, "firing", receivers, new Date().toISOString());
+    }
+    notifier.kick();
+    await until(async () => hook.bodies.length === 6, "six notifications were posted");
+    const stored = await listNotifications(ctx);
+    expect(stored.map((n) => n.state)).toEqual(Array(6).fill("delivered"));
+  });
+
+  it("reads the receivers afresh each round and stops when asked", async () => {
+    let receivers = [receiver("ops", "http://127.0.0.1:9/old")];
+    const errors: unknown[] = [];
+    notifier = startNotifier(ctx, {
+      receivers: () => receivers,
+      everyMs: 10,
+      onError: (e) => errors.push(e),
+    });
+    receivers = [receiver("ops", hook.url)];
+    const alert = await storeAlert(ctx, firingAlert());
+    await enqueueNotifications(t.store.db, alert, "firing", receivers, new Date().toISOString());
+    await until(async () => hook.bodies.length === 1, "the notification was posted to the new URL");
+    await notifier.stop();
+    notifier = undefined;
+    expect(errors).toEqual([]);
+  });
+});
