@@ -1,6 +1,7 @@
 import { LbguardError } from "../errors.js";
 import { tokenCommand, userCommand, whoamiCommand } from "./account-command.js";
 import { agentCommand } from "./agent-command.js";
+import { alertsCommand } from "./alerts-command.js";
 import { backupCommand } from "./backup-command.js";
 import { serveCommand } from "./serve-command.js";
 import { applyCommand } from "./apply-command.js";
@@ -9,16 +10,19 @@ import { checkCommand } from "./check-command.js";
 import { clusterCommand } from "./cluster-command.js";
 import { drillCommand } from "./drill-command.js";
 import { gateCommand } from "./gate-command.js";
+import { incidentCommand } from "./incident-command.js";
 import { diffCommand, historyCommand } from "./history-command.js";
 import { labCommand } from "./lab-command.js";
 import { loadtestCommand } from "./loadtest-command.js";
 import { nodesCommand } from "./nodes-command.js";
 import { planCommand } from "./plan-command.js";
+import { postmortemCommand } from "./postmortem-command.js";
 import { proposeCommand, submitCommand } from "./propose-command.js";
 import { escapeControl } from "./render/terminal-safe.js";
 import { decideCommand, reviewCommand } from "./review-command.js";
 import { rollbackCommand, rolloutCommand } from "./rollout-command.js";
 import { serverCommand } from "./server-command.js";
+import { silenceCommand } from "./silence-command.js";
 import { simulateCommand } from "./simulate-command.js";
 import { packageVersion } from "./package-files.js";
 import { explainCommand, rulesCommand } from "./rules-command.js";
@@ -58,6 +62,11 @@ Control plane (talks to 'lbguard serve'; see docs/control-plane.md):
   diff V1 V2           the unified diff between two versions
   audit [verify]       the event log; verify checks its hash chain
   nodes [add NAME]     the cluster's nodes and their health and drift; add one
+  incident list|show|open|note|resolve   incidents: opened by hand, on automatic rollbacks
+                       and on critical alerts; notes and resolution
+  postmortem INCIDENT  the incident's postmortem as markdown, drafted from the store (--edit FILE)
+  alerts [show ID]     firing and pending alerts with their suspected changes; one in full
+  silence add|list|expire   hold back alert notifications (--match K=V --for 2h -m WHY)
   token create|list|revoke, user create|list, whoami
                        API tokens and users
 
@@ -94,6 +103,10 @@ const COMMANDS = new Set([
   "token",
   "user",
   "whoami",
+  "incident",
+  "postmortem",
+  "alerts",
+  "silence",
   "serve",
   "backup",
 ]);
@@ -162,6 +175,14 @@ export async function main(
         return await tokenCommand(rest, out);
       case "user":
         return await userCommand(rest, out);
+      case "alerts":
+        return await alertsCommand(rest, out);
+      case "silence":
+        return await silenceCommand(rest, out);
+      case "incident":
+        return await incidentCommand(rest, out);
+      case "postmortem":
+        return await postmortemCommand(rest, out);
       case "whoami":
         return await whoamiCommand(rest, out);
       case "-v":

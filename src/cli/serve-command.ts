@@ -1,6 +1,8 @@
 import { parseArgs } from "node:util";
 import { LbguardError } from "../errors.js";
 import { haproxyBinary } from "../haproxy/runtime/process-helpers.js";
+import { DEFAULT_ALERT_RULES, readAlertConfig } from "../monitor/alert-config.js";
+import type { Receiver } from "../monitor/types.js";
 import { DEFAULT_BODY_LIMIT } from "../server/app.js";
 import { startServer } from "../server/start-server.js";
 import { DEFAULT_DATA_DIR } from "./node-options.js";
@@ -21,9 +23,18 @@ Options:
   --haproxy-check        also run haproxy -c on proposed configurations (needs HAProxy on
                          this host, and any files the configuration names)
   --haproxy PATH         the haproxy binary for --haproxy-check
+  --alert-rules FILE     alert rules and webhook receivers in YAML, merged over the shipped
+                         rules (docs/alerts.md)
+  --webhook URL          also notify this webhook of alerts (generic JSON; repeatable;
+                         slack:URL for a Slack-compatible body)
+  --no-monitor           do not evaluate alerts or send notifications on this replica
   --log                  log each request as JSON lines on stderr
   --json                 print the address (and the first admin token) as JSON
   -h, --help             show this help
+
+Every second it evaluates the alert rules over the stats the agents stream; a firing alert
+names its suspect changes, notifies the webhooks (retried until delivered) and, when critical,
+opens an incident. Prometheus scrapes /metrics with any valid token.
 
 Stops on SIGINT or SIGTERM, after answering the requests in flight.
 
@@ -42,6 +53,18 @@ export function parseListen(value: string): { host: string; port: number } {
   return { host: (match[1] ?? match[2]) as string, port };
 }
 
+/** `--webhook URL` or `--webhook slack:URL` as a receiver of warnings and above. */
+export function webhookReceiver(value: string, index: number): Receiver {
+  const slack = value.startsWith("slack:");
+  const url = slack ? value.slice("slack:".length) : value;
+  if (!/^https?:\/\/[^/\s]+/.test(url)) {
+    throw new LbguardError("LBG_USAGE", {
+      detail: `--webhook ${value}: expected an http(s) URL, or slack:URL`,
+    });
+  }
+  return { name: `webhook-${index + 1}`, url, format: slack ? "slack" : "generic", minSeverity: "warning" };
+}
+
 /** `lbguard serve`. */
 export async function serveCommand(
   argv: string[],
@@ -58,6 +81,9 @@ export async function serveCommand(
       "body-limit": { type: "string" },
       "haproxy-check": { type: "boolean", default: false },
       haproxy: { type: "string" },
+      "alert-rules": { type: "string" },
+      webhook: { type: "string", multiple: true, default: [] },
+      "no-monitor": { type: "boolean", default: false },
       log: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -74,7 +100,13 @@ export async function serveCommand(
       detail: `--body-limit ${values["body-limit"]}: expected a number of bytes`,
     });
   }
+  const alerts = values["alert-rules"]
+    ? await readAlertConfig(values["alert-rules"])
+    : { rules: [...DEFAULT_ALERT_RULES], receivers: [] };
+  alerts.receivers.push(...values.webhook.map(webhookReceiver));
   const server = await startServer({
+    alerts,
+    monitor: !values["no-monitor"],
     dataDir: values.data ?? DEFAULT_DATA_DIR,
     ...(values.database ? { database: values.database } : {}),
     host,

@@ -26,6 +26,12 @@ import type {
   WhoAmI,
 } from "../control/api-types.js";
 import { ERRORS, LbguardError, type ErrorCode } from "../errors.js";
+import type { IncidentView, PostmortemView } from "../incidents/assemble.js";
+import type { IncidentFilter, OpenedIncident, OpenIncidentBody } from "../incidents/incident-store.js";
+import type { Incident } from "../incidents/types.js";
+import type { AlertFilter } from "../monitor/alert-store.js";
+import type { SilenceBody, SilenceFilter } from "../monitor/silence-store.js";
+import type { AgentStatsReport, Alert, MetricSample, Silence } from "../monitor/types.js";
 
 /** Where the control plane is and who is calling. */
 export interface ApiClientOptions {
@@ -174,8 +180,55 @@ export class ApiClient {
     const text = params.toString();
     return this.request("GET", `/events${text ? `?${text}` : ""}`);
   }
+  /** Each node's stats samples in the window (raw where kept, minute rollups before). */
+  metrics(
+    cluster: string,
+    window: { from: string; to: string },
+  ): Promise<{ nodes: Record<string, MetricSample[]> }> {
+    return this.request("GET", `/clusters/${encodeURIComponent(cluster)}/metrics${queryString(window)}`);
+  }
   verifyAudit(): Promise<AuditVerification> {
     return this.request("GET", "/audit/verify");
+  }
+  incidents(filter: IncidentFilter = {}): Promise<Incident[]> {
+    return this.request("GET", `/incidents${queryString(filter)}`);
+  }
+  incident(id: number): Promise<IncidentView> {
+    return this.request("GET", `/incidents/${id}`);
+  }
+  openIncident(body: OpenIncidentBody): Promise<OpenedIncident> {
+    return this.request("POST", "/incidents", body);
+  }
+  addIncidentNote(id: number, text: string): Promise<Incident> {
+    return this.request("POST", `/incidents/${id}/notes`, { text });
+  }
+  resolveIncident(id: number, summary: string): Promise<Incident> {
+    return this.request("POST", `/incidents/${id}/resolve`, { summary });
+  }
+  /** The postmortem, drafted by the server if there is none yet; `regenerate` drafts it anew. */
+  postmortem(id: number, options: { tz?: string; regenerate?: boolean } = {}): Promise<PostmortemView> {
+    const tz = options.tz !== undefined ? { tz: options.tz } : {};
+    return options.regenerate
+      ? this.request("POST", `/incidents/${id}/postmortem${queryString(tz)}`)
+      : this.request("GET", `/incidents/${id}/postmortem${queryString({ format: "json", ...tz })}`);
+  }
+  savePostmortem(id: number, markdown: string): Promise<PostmortemView> {
+    return this.request("PUT", `/incidents/${id}/postmortem`, { markdown });
+  }
+  alerts(filter: AlertFilter = {}): Promise<Alert[]> {
+    return this.request("GET", `/alerts${queryString(filter)}`);
+  }
+  alert(id: number): Promise<Alert> {
+    return this.request("GET", `/alerts/${id}`);
+  }
+  silences(filter: SilenceFilter = {}): Promise<Silence[]> {
+    return this.request("GET", `/silences${queryString(filter)}`);
+  }
+  createSilence(body: SilenceBody): Promise<Silence> {
+    return this.request("POST", "/silences", body);
+  }
+  expireSilence(id: number): Promise<Silence> {
+    return this.request("DELETE", `/silences/${id}`);
   }
 
   /**
@@ -196,6 +249,18 @@ export class ApiClient {
   shipEvents(body: AgentEventsReport): Promise<{ accepted: number }> {
     return this.request("POST", "/agent/events", body);
   }
+  /** Stats samples of the agent's node, oldest first; `signal` ends the request (an agent stopping). */
+  sendStats(report: AgentStatsReport, signal?: AbortSignal): Promise<{ recorded: number }> {
+    return this.request("POST", "/agent/stats", report, this.timeoutMs, signal);
+  }
+}
+
+/** `?key=value&…` of the filters that are set, or nothing when none is. */
+function queryString(filter: object): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(filter)) if (value !== undefined) params.set(key, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : "";
 }
 
 /** The catalog error a non-2xx answer stands for (its own code when the server sent one). */

@@ -15,6 +15,7 @@ import { progressRollout } from "./rollout-progress.js";
 import { announceDesired } from "./desired-signal.js";
 import { splitNodeId } from "./access.js";
 import { nodeIdOf } from "./agents.js";
+import { openRollbackIncident } from "../incidents/incident-store.js";
 
 async function rolloutView(db: Kysely<Database>, row: Selectable<RolloutsTable>): Promise<Rollout> {
   const nodes = await db
@@ -316,10 +317,16 @@ export async function recordApply(ctx: ControlContext, agent: Principal, report:
       await finish(ctx, trx, record, change, Number(report.rollout), progress.rollout);
     return progress;
   });
-  if (!moved) return;
   // Wake the nodes released by the canary; a halt may have pointed nodes back at the parent.
-  if (moved.start.length > 0) await announceDesired(ctx, { cluster, nodes: moved.start.map(nodeName) });
-  else if (moved.rollout === "halted") await announceDesired(ctx, { cluster });
+  if (moved && moved.start.length > 0)
+    await announceDesired(ctx, { cluster, nodes: moved.start.map(nodeName) });
+  else if (moved?.rollout === "halted") await announceDesired(ctx, { cluster });
+  // After the apply's own commit: the report is what the node did and must be kept even if
+  // opening the incident fails; the agent's outbox sends the report again on a 5xx, and a second
+  // opening only links to the incident the first one opened.
+  if (report.status === "rolled-back") {
+    await openRollbackIncident(ctx, { cluster, node: agent.node ?? "" }, report);
+  }
 }
 
 function nodeName(nodeId: string): string {

@@ -95,6 +95,8 @@ export interface RootCause {
   diff: string;
   /** The plan lines that explain it, e.g. `server web/db-01 added: 33% of web's traffic`. */
   planExcerpt: string[];
+  /** The change was applied with the gate skipped (`--force`, as every drill does). */
+  forced?: boolean;
 }
 
 /** The postmortem as data, in the seeds' sections; the markdown is rendered from it. */
@@ -123,7 +125,8 @@ export interface PostmortemDocument {
 
 /** Everything the postmortem is drafted from. */
 export interface PostmortemInput {
-  incident: Pick<Incident, "id" | "cluster" | "title" | "openedAt" | "resolvedAt" | "trigger"> & {
+  /** A drill's incident is known by its apply id, the control plane's by a number. */
+  incident: Pick<Incident, "cluster" | "title" | "openedAt" | "resolvedAt" | "trigger"> & {
     id: number | string;
   };
   timeline: TimelineEntry[];

@@ -6,6 +6,10 @@ import { DEFAULT_POLICY, type BakePolicy } from "../agent/bake/policy.js";
 import { connectNode } from "../agent/haproxy-node.js";
 import { preflight } from "../agent/preflight.js";
 import { evaluateChange } from "../gate/evaluate-change.js";
+import { sampleBeforeReload, StatsRecorder } from "../monitor/stats-recorder.js";
+import type { MetricSample } from "../monitor/types.js";
+import type { Plan } from "../plan/types.js";
+import { draftDrillIncident, DRILL_NODE } from "./drill-incident.js";
 import { addGlobalLines } from "../haproxy/runtime/process-helpers.js";
 import type { TrafficInput } from "../simulate/types.js";
 import { startLab } from "./lab.js";
@@ -27,10 +31,15 @@ export interface DrillReport {
     restored_after_s: number | null;
     requests: number;
     failed: number;
+    /** Requests sent after the forced apply, and how many of them failed. */
+    requests_after_apply: number;
     failed_after_apply: number;
   };
-  /** Null when the change was kept; otherwise the apply that went wrong, with its event log. */
-  incident: { id: string; postmortem: string | null; events: string } | null;
+  /**
+   * Null when the change was kept; otherwise the apply that went wrong, the drafted postmortem
+   * (Markdown; its JSON document beside it) and the events it was drafted from.
+   */
+  incident: { id: string; postmortem: string; postmortem_json: string; events: string } | null;
   met_expectations: boolean;
   /** Each expectation the file states, with what happened. */
   expectations: { field: string; expected: unknown; actual: unknown; met: boolean }[];
@@ -60,6 +69,7 @@ export function unfinishedDrill(scenario: Scenario, error: unknown, outDir: stri
       restored_after_s: null,
       requests: 0,
       failed: 0,
+      requests_after_apply: 0,
       failed_after_apply: 0,
     },
     incident: null,
@@ -104,15 +114,22 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
   // a hundred bytes (HAProxy refuses longer ones), which an --out path can exceed.
   const lab = await startLab({ servers: scenario.servers, config: scenario.before });
   const stopLoad = new AbortController();
+  let recorder: StatsRecorder | undefined;
   try {
     const dataDir = join(dir, "agent");
     const ctx = openAgentContext(dataDir, { ...(options.policy ?? DEFAULT_POLICY), bakeS });
-    const node = connectNode({
+    const lbNode = connectNode({
       configPath: lab.configPath,
       masterSocket: lab.masterSocket,
       adminSocket: lab.adminSocket,
       haproxy: options.haproxy,
     });
+    // Stats every second, as a managed agent streams them, and one right before each reload so
+    // the old worker's last counts are kept: the postmortem's impact is measured from them.
+    const samples: MetricSample[] = [];
+    recorder = new StatsRecorder({ node: lbNode, name: DRILL_NODE, sink: (s) => void samples.push(s) });
+    recorder.start();
+    const node = sampleBeforeReload(lbNode, recorder);
     const traffic: TrafficInput = {
       rps: scenario.load.rps,
       requests: scenario.load.paths.map((p) => ({ method: "GET", path: p.path, weight: p.weight })),
@@ -154,6 +171,9 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
     }
     stopLoad.abort();
     const records = (await loadRun).records;
+    await recorder.flush();
+    await recorder.stop();
+    writeFileSync(join(dir, "stats.jsonl"), samples.map((s) => `${JSON.stringify(s)}\n`).join(""));
     const whole = summarizeLoad(records);
     const afterApply = summarizeLoad(records, { from: appliedAt });
     const rolledBack = outcome.status === "rolled-back";
@@ -170,16 +190,32 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
     ].map((e) => ({ ...e, met: e.expected === e.actual }));
     const report: DrillReport = {
       scenario: scenario.name,
-      gate,
+      gate: { verdict: gate.verdict, findings: gate.findings },
       forced: {
         rolled_back: rolledBack,
         detected_after_s: seconds(outcome.times.decidedAt),
         restored_after_s: seconds(outcome.times.restoredAt),
         requests: whole.requests,
         failed: whole.failed,
+        requests_after_apply: afterApply.requests,
         failed_after_apply: afterApply.failed,
       },
-      incident: wentWrong ? { id: outcome.apply, postmortem: null, events: ctx.events.path } : null,
+      incident: wentWrong
+        ? writeIncident(dir, {
+            scenario: scenario.name,
+            apply: outcome.apply,
+            events: ctx.events.read(),
+            samples,
+            appliedAt,
+            endedAt: Math.max(bakeEnd, Date.now()),
+            before: scenario.before,
+            after: scenario.after,
+            findings: gate.findings,
+            ...(gate.plan ? { plan: gate.plan } : {}),
+            status: outcome.status,
+            now: Date.now(),
+          })
+        : null,
       met_expectations: expectations.every((e) => e.met),
       expectations,
       breaches: (outcome.breaches ?? []).map((b) => b.message),
@@ -191,6 +227,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
     return report;
   } finally {
     stopLoad.abort();
+    await recorder?.stop();
     phase("stopping the lab");
     await lab.stop();
   }
@@ -202,7 +239,7 @@ async function judgeAfter(
   traffic: TrafficInput,
   haproxy: string,
   dir: string,
-): Promise<DrillReport["gate"]> {
+): Promise<DrillReport["gate"] & { plan?: Plan }> {
   // Real files, because `haproxy -c` reads files; findings name them.
   const before = { path: join(dir, "before.cfg"), text: scenario.before };
   const after = { path: join(dir, "after.cfg"), text: scenario.after };
@@ -222,7 +259,24 @@ async function judgeAfter(
     ...probes.map((p) => ({ rule: `probe/${p.probe}`, severity: p.severity, message: p.message })),
   ];
   const blocked = judged.result.verdict === "block" || probes.some((p) => p.severity === "error");
-  return { verdict: blocked ? "block" : "pass", findings };
+  return { verdict: blocked ? "block" : "pass", findings, plan: judged.plan };
+}
+
+/** Drafts the incident's postmortem and writes it beside the report, with its events. */
+function writeIncident(
+  dir: string,
+  input: Parameters<typeof draftDrillIncident>[0],
+): DrillReport["incident"] {
+  const incident = draftDrillIncident(input);
+  const files = {
+    postmortem: join(dir, "postmortem.md"),
+    postmortem_json: join(dir, "postmortem.json"),
+    events: join(dir, "incident-events.jsonl"),
+  };
+  writeFileSync(files.postmortem, incident.markdown);
+  writeFileSync(files.postmortem_json, `${JSON.stringify(incident.document, null, 2)}\n`);
+  writeFileSync(files.events, incident.events.map((e) => `${JSON.stringify(e)}\n`).join(""));
+  return { id: input.apply, ...files };
 }
 
 function sleep(ms: number): Promise<void> {

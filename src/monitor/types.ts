@@ -191,6 +191,10 @@ export interface ChangeCandidate {
   actor: string;
   /** The node it took effect on, when known. */
   node?: string;
+  /** The node's apply or runtime operation id (`apply-…`, `op-…`), when known. */
+  apply?: string;
+  /** The control plane's version it applied, for a `version`. */
+  version?: number;
   /** One line, e.g. `version 7: "weights for the new servers" by alice`. */
   summary: string;
   /** What it touched: servers as `backend/server`, backends, frontends. */

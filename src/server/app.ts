@@ -8,9 +8,12 @@ import { roleAllows } from "../control/roles.js";
 import { packageVersion } from "../cli/package-files.js";
 import { accessRoutes } from "./routes/access-routes.js";
 import { agentRoutes } from "./routes/agent-routes.js";
+import { alertRoutes } from "./routes/alert-routes.js";
 import { auditRoutes } from "./routes/audit-routes.js";
 import { changeRoutes } from "./routes/change-routes.js";
 import { clusterRoutes } from "./routes/cluster-routes.js";
+import { incidentRoutes } from "./routes/incident-routes.js";
+import { metricsRoutes } from "./routes/metrics-routes.js";
 
 /** Who may call a route: a role (or stronger), `agent`, `any` signed-in token, or `none` (public). */
 export type RouteAccess = TokenRole | "any" | "none";
@@ -128,9 +131,13 @@ export async function buildApp(ctx: ControlContext, options: ServerOptions = {})
       await api.register(changeRoutes(ctx));
       await api.register(agentRoutes(ctx, closing.signal));
       await api.register(auditRoutes(ctx));
+      await api.register(incidentRoutes(ctx));
+      await api.register(alertRoutes(ctx));
     },
     { prefix: "/api/v1" },
   );
+  // At the root: Prometheus scrapes /metrics; the plugin puts its API routes under /api/v1.
+  await app.register(metricsRoutes(ctx));
   return app;
 }
 

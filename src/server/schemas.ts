@@ -190,3 +190,160 @@ export const QUERIES = {
     properties: { have: TEXT(128), wait: { type: "number", minimum: 0, maximum: 60 } },
   },
 } as const;
+
+/** Alerts and silences: the list filters and a new silence (its matchers are checked by the store). */
+export const ALERT_SCHEMAS = {
+  alertsQuery: {
+    type: "object",
+    properties: {
+      cluster: NAME,
+      state: { type: "string", enum: ["firing", "pending", "resolved", "open"] },
+      since: { type: "string", format: "date-time" },
+      limit: { type: "integer", minimum: 1, maximum: 1000 },
+    },
+  },
+  silencesQuery: {
+    type: "object",
+    properties: { cluster: NAME, active: { type: "boolean" } },
+  },
+  createSilence: {
+    type: "object",
+    additionalProperties: false,
+    required: ["matchers", "comment"],
+    properties: {
+      cluster: NAME,
+      matchers: { type: "object", maxProperties: 6, additionalProperties: TEXT(200) },
+      comment: { type: "string", minLength: 1, maxLength: 10_000 },
+      duration: {
+        anyOf: [
+          { type: "string", maxLength: 32 },
+          { type: "number", exclusiveMinimum: 0 },
+        ],
+      },
+      endsAt: { type: "string", format: "date-time" },
+    },
+  },
+} as const;
+
+/** Incidents: the list filters, opening one by hand, notes, resolution and the postmortem. */
+export const INCIDENT_SCHEMAS = {
+  incidentsQuery: {
+    type: "object",
+    properties: { cluster: NAME, state: { type: "string", enum: ["open", "resolved"] } },
+  },
+  openIncident: {
+    type: "object",
+    additionalProperties: false,
+    required: ["cluster", "title", "reason"],
+    properties: {
+      cluster: NAME,
+      title: { type: "string", minLength: 1, maxLength: 200 },
+      severity: { type: "string", enum: ["critical", "warning", "info"] },
+      reason: { type: "string", minLength: 1, maxLength: 10_000 },
+    },
+  },
+  note: {
+    type: "object",
+    additionalProperties: false,
+    required: ["text"],
+    properties: { text: { type: "string", minLength: 1, maxLength: 10_000 } },
+  },
+  resolve: {
+    type: "object",
+    additionalProperties: false,
+    required: ["summary"],
+    properties: { summary: { type: "string", minLength: 1, maxLength: 10_000 } },
+  },
+  postmortemQuery: {
+    type: "object",
+    properties: { format: { type: "string", enum: ["md", "json"] }, tz: TEXT(64) },
+  },
+  regenerateQuery: { type: "object", properties: { tz: TEXT(64) } },
+  savePostmortem: {
+    type: "object",
+    additionalProperties: false,
+    required: ["markdown"],
+    properties: { markdown: { type: "string", minLength: 1, maxLength: 1_000_000 } },
+  },
+} as const;
+
+const COUNT = { type: "number", minimum: 0 } as const;
+const RESPONSE_CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx", "other"] as const;
+
+/** One row of a stats sample (MetricSample's RowSample); counters and gauges are never negative. */
+const ROW_SAMPLE = {
+  type: "object",
+  required: [
+    "kind",
+    "proxy",
+    "requests",
+    "responses",
+    "requestErrors",
+    "connectionErrors",
+    "responseErrors",
+    "retries",
+    "denied",
+    "picked",
+    "status",
+    "sessionsCurrent",
+    "queueCurrent",
+  ],
+  properties: {
+    kind: { type: "string", enum: ["frontend", "backend", "server"] },
+    proxy: TEXT(200),
+    server: TEXT(200),
+    requests: COUNT,
+    responses: {
+      type: "object",
+      required: RESPONSE_CLASSES,
+      properties: Object.fromEntries(RESPONSE_CLASSES.map((c) => [c, COUNT])),
+    },
+    requestErrors: COUNT,
+    connectionErrors: COUNT,
+    responseErrors: COUNT,
+    retries: COUNT,
+    denied: COUNT,
+    picked: COUNT,
+    status: TEXT(64),
+    weight: COUNT,
+    sessionsCurrent: COUNT,
+    queueCurrent: COUNT,
+    queueTimeMs: COUNT,
+    responseTimeMs: COUNT,
+    totalTimeMs: COUNT,
+    checkStatus: TEXT(64),
+    address: TEXT(300),
+  },
+} as const;
+
+/** Stats samples an agent sends, and the window a reader asks for. */
+export const METRIC_SCHEMAS = {
+  agentStats: {
+    type: "object",
+    required: ["samples"],
+    properties: {
+      samples: {
+        type: "array",
+        maxItems: 1000,
+        items: {
+          type: "object",
+          required: ["at", "intervalMs", "reset", "rows"],
+          properties: {
+            node: TEXT(200),
+            at: { type: "string", format: "date-time" },
+            intervalMs: { type: "integer", minimum: 0, maximum: 2_147_483_647 },
+            reset: { type: "boolean" },
+            rows: { type: "array", maxItems: 10_000, items: ROW_SAMPLE },
+          },
+        },
+      },
+    },
+  },
+  window: {
+    type: "object",
+    properties: {
+      from: { type: "string", format: "date-time" },
+      to: { type: "string", format: "date-time" },
+    },
+  },
+} as const;

@@ -1,6 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import { bootstrapAdmin } from "../control/access.js";
 import type { ControlContext } from "../control/control-context.js";
+import { DEFAULT_ALERT_RULES } from "../monitor/alert-config.js";
+import { startAlertEvaluator } from "../monitor/alert-evaluator.js";
+import { startMetricMaintenance } from "../monitor/metric-store.js";
+import { startNotifier } from "../monitor/notify/notifier.js";
+import type { AlertConfig } from "../monitor/types.js";
 import { openStore, type Store } from "../store/database.js";
 import { buildApp } from "./app.js";
 
@@ -16,6 +21,10 @@ export interface StartOptions {
   haproxy?: string;
   logger?: boolean;
   clock?: () => number;
+  /** Alert rules and webhook receivers; default: the shipped rules and no receivers. */
+  alerts?: AlertConfig;
+  /** Evaluate alerts and send notifications (default true). */
+  monitor?: boolean;
 }
 
 export interface RunningServer {
@@ -53,13 +62,21 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await app.listen({ host, port: options.port ?? 8700 });
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : options.port;
+    const stopMaintenance = startMetricMaintenance(ctx, {
+      onError: (error) => app.log.error(error, "metric rollup and retention failed"),
+    });
+    const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    const alerts = options.alerts ?? { rules: [...DEFAULT_ALERT_RULES], receivers: [] };
+    const monitoring = options.monitor === false ? undefined : startMonitoring(ctx, app, alerts, url);
     return {
-      url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+      url,
       app,
       store,
       ctx,
       ...(bootstrapToken ? { bootstrapToken } : {}),
       close: async () => {
+        await monitoring?.stop();
+        await stopMaintenance();
         await app.close();
         await store.close();
       },
@@ -68,4 +85,29 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await store.close();
     throw error;
   }
+}
+
+/** The alert evaluator, which queues notifications, and the notifier, which sends them. */
+function startMonitoring(
+  ctx: ControlContext,
+  app: FastifyInstance,
+  alerts: AlertConfig,
+  url: string,
+): { stop(): Promise<void> } {
+  const notifier = startNotifier(ctx, {
+    receivers: alerts.receivers,
+    onError: (error) => app.log.error(error, "notification delivery failed"),
+  });
+  const evaluator = startAlertEvaluator(ctx, {
+    config: alerts,
+    links: { dashboard: url },
+    onNotify: () => notifier.kick(),
+    onError: (error) => app.log.error(error, "alert evaluation failed"),
+  });
+  return {
+    async stop() {
+      await evaluator.stop();
+      await notifier.stop();
+    },
+  };
 }

@@ -1,9 +1,11 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import type { AgentEvent } from "../../src/agent/event-log.js";
+import type { PostmortemDocument } from "../../src/incidents/types.js";
 import type { DrillReport } from "../../src/lab/drill.js";
 import { readScenario } from "../../src/lab/scenario.js";
 import { SHARED } from "../helpers.js";
@@ -38,6 +40,44 @@ const median = (values: number[]): number => {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
 
+/**
+ * The drill's postmortem blames the forced change, its timeline shows the apply, the detection
+ * and the rollback within a second of the agent's recorded events, and its impact is within two
+ * points of the share of client requests that failed after the apply.
+ */
+function expectPostmortemOf(report: DrillReport): void {
+  const incident = report.incident!;
+  const doc = JSON.parse(readFileSync(incident.postmortem_json, "utf8")) as PostmortemDocument;
+  const markdown = readFileSync(incident.postmortem, "utf8");
+  for (const heading of ["Issue Summary", "Timeline", "Root Cause and Resolution", "Tasks"]) {
+    expect(markdown).toContain(`## ${heading}`);
+  }
+  expect(doc.rootCause?.suspect).toMatchObject({
+    kind: "version",
+    ref: `apply:${incident.id}`,
+    actor: "drill",
+  });
+  expect(doc.rootCause?.forced).toBe(true);
+  const recorded = readFileSync(join(report.dir, "agent", "events.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as AgentEvent)
+    .filter((e) => e.apply === incident.id);
+  for (const [type, kind] of [
+    ["apply.reloaded", "apply"],
+    ["apply.breach", "detection"],
+    ["apply.rolled-back", "rollback"],
+  ] as const) {
+    const event = recorded.find((e) => e.type === type);
+    expect(event, `${report.scenario}: ${type} recorded`).toBeDefined();
+    const entry = doc.timeline.find((t) => t.source.type === type);
+    expect(entry?.kind, `${report.scenario}: ${type} in the timeline`).toBe(kind);
+    expect(Math.abs(Date.parse(entry!.at) - Date.parse(event!.at))).toBeLessThanOrEqual(1000);
+  }
+  const clientPct = (100 * report.forced.failed_after_apply) / report.forced.requests_after_apply;
+  expect(Math.abs(doc.impact.failedPct - clientPct), `${report.scenario}: impact`).toBeLessThanOrEqual(2);
+}
+
 describe("lbguard drill run", () => {
   it("meets every shared scenario's expectations, restores seeds within seconds, and loses nothing on a safe change", async () => {
     const dir = join(SHARED, "scenarios");
@@ -66,6 +106,7 @@ describe("lbguard drill run", () => {
       // At most three seconds' worth of the scenario's load fails after the apply.
       expect(report.forced.failed_after_apply).toBeLessThanOrEqual(3 * scenario.load.rps);
       expect(report.incident?.id).toMatch(/^apply-/);
+      expectPostmortemOf(report);
     }
     expect(median(rolledBack.map(({ report }) => report.forced.restored_after_s!))).toBeLessThanOrEqual(3);
 
