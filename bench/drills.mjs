@@ -1,10 +1,12 @@
 // Runs every drill scenario (../shared/scenarios by default, or the files given) through the
 // built CLI and prints, per scenario, what the agent did: gate verdict, whether it rolled the
-// forced change back, seconds to detect and to restore, and the client requests that failed.
+// forced change back, seconds to detect and to restore, the client requests that failed, and
+// the share of requests failed after the apply as the clients saw it beside the impact the
+// drafted postmortem measured from HAProxy's stats.
 // BENCH_RUNS repeats the whole set and reports medians; BENCH_BAKE_S / BENCH_WARMUP_S override
 // the scenarios' timing. Figures are comparable between versions of lbguard on one machine.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bin, haproxyVersion, median, root } from "./lib.mjs";
@@ -40,6 +42,10 @@ try {
       process.exit(2);
     }
     for (const report of JSON.parse(child.stdout)) {
+      // Read before the output folder goes.
+      report.impactPct = report.incident
+        ? JSON.parse(readFileSync(report.incident.postmortem_json, "utf8")).impact.failedPct
+        : null;
       const list = results.get(report.scenario) ?? [];
       list.push(report);
       results.set(report.scenario, list);
@@ -64,8 +70,14 @@ const header = [
   "requests",
   "failed",
   "failed after apply",
+  "client failed %",
+  "postmortem impact %",
   "met",
 ];
+const clientPct = (r) =>
+  r.forced.requests_after_apply > 0
+    ? (100 * r.forced.failed_after_apply) / r.forced.requests_after_apply
+    : null;
 const rows = [...results].map(([name, reports]) => [
   name,
   reports.map((r) => r.gate.verdict).join("/"),
@@ -75,6 +87,8 @@ const rows = [...results].map(([name, reports]) => [
   fmt(med(reports.map((r) => r.forced.requests))),
   fmt(med(reports.map((r) => r.forced.failed))),
   fmt(med(reports.map((r) => r.forced.failed_after_apply))),
+  fmt(med(reports.map(clientPct))),
+  fmt(med(reports.map((r) => r.impactPct))),
   reports.every((r) => r.met_expectations) ? "yes" : "NO",
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
