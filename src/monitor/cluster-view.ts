@@ -1,6 +1,7 @@
 import type { Drift } from "../control/api-types.js";
 import type { RecordedEvent } from "../incidents/types.js";
-import type { MetricSample, ResponseClasses, RowSample } from "./types.js";
+import { addRowCounters, type RowCounters, zeroRowCounters } from "./row-counters.js";
+import type { MetricSample, RowSample } from "./types.js";
 
 /** A node as the alert rules see it. */
 export interface ClusterNode {
@@ -27,19 +28,7 @@ export interface ClusterView {
 }
 
 /** What one row gained over a window: the counters of its samples added up. */
-export interface RowTotals {
-  kind: RowSample["kind"];
-  proxy: string;
-  server?: string;
-  requests: number;
-  responses: ResponseClasses;
-  requestErrors: number;
-  connectionErrors: number;
-  responseErrors: number;
-  retries: number;
-  denied: number;
-  picked: number;
-}
+export type RowTotals = Pick<RowSample, "kind" | "proxy" | "server"> & RowCounters;
 
 /** The gains of every row over a window, and how much time the window's samples cover. */
 export interface WindowTotals {
@@ -94,7 +83,7 @@ export function windowTotals(samples: readonly MetricSample[], fromMs: number, t
         total = emptyTotals(row);
         rows.set(key, total);
       }
-      addRow(total, row);
+      addRowCounters(total, row);
     }
   }
   return { ms, rows };
@@ -148,30 +137,7 @@ export function percentOf(part: number, whole: number): number {
 }
 
 function emptyTotals(row: RowSample): RowTotals {
-  const totals: RowTotals = {
-    kind: row.kind,
-    proxy: row.proxy,
-    requests: 0,
-    responses: { "1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0, other: 0 },
-    requestErrors: 0,
-    connectionErrors: 0,
-    responseErrors: 0,
-    retries: 0,
-    denied: 0,
-    picked: 0,
-  };
+  const totals: RowTotals = { kind: row.kind, proxy: row.proxy, ...zeroRowCounters() };
   if (row.server !== undefined) totals.server = row.server;
   return totals;
-}
-
-function addRow(into: RowTotals, row: RowSample): void {
-  into.requests += row.requests;
-  for (const name of Object.keys(into.responses) as (keyof ResponseClasses)[])
-    into.responses[name] += row.responses[name];
-  into.requestErrors += row.requestErrors;
-  into.connectionErrors += row.connectionErrors;
-  into.responseErrors += row.responseErrors;
-  into.retries += row.retries;
-  into.denied += row.denied;
-  into.picked += row.picked;
 }

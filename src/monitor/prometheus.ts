@@ -1,6 +1,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { NodeLatest } from "./metric-store.js";
-import type { AlertSeverity, MetricSample, ResponseClasses, RowSample } from "./types.js";
+import { RESPONSE_CLASSES } from "./row-counters.js";
+import type { AlertSeverity, MetricSample, RowSample } from "./types.js";
 
 /**
  * The control plane's Prometheus metrics. Counters are this process's running totals of the
@@ -29,7 +30,6 @@ export interface MonitorMetrics {
 const NODE = ["cluster", "node"] as const;
 const ROW = [...NODE, "proxy", "kind", "server"] as const;
 const SERVER = [...NODE, "backend", "server"] as const;
-const CLASSES: (keyof ResponseClasses)[] = ["1xx", "2xx", "3xx", "4xx", "5xx", "other"];
 
 /** A fresh registry with lbguard's metrics and the process's default ones under `lbguard_`. */
 export function createMonitorMetrics(): MonitorMetrics {
@@ -111,7 +111,7 @@ export function createMonitorMetrics(): MonitorMetrics {
           } else {
             const labels = { cluster, node, proxy: row.proxy, kind: row.kind };
             requests.inc(labels, row.requests);
-            for (const code of CLASSES) responses.inc({ ...labels, code }, row.responses[code]);
+            for (const code of RESPONSE_CLASSES) responses.inc({ ...labels, code }, row.responses[code]);
           }
           // Frontends neither connect to servers nor read their responses.
           if (row.kind !== "frontend") {

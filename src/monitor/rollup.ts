@@ -1,3 +1,4 @@
+import { addRowCounters, ROW_COUNTERS } from "./row-counters.js";
 import type { MetricSample, RowSample } from "./types.js";
 
 /** How long one rollup covers. */
@@ -8,16 +9,6 @@ export function minuteOf(ms: number): number {
   return Math.floor(ms / MINUTE_MS) * MINUTE_MS;
 }
 
-const COUNTERS = [
-  "requests",
-  "requestErrors",
-  "connectionErrors",
-  "responseErrors",
-  "retries",
-  "denied",
-  "picked",
-] as const;
-const CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx", "other"] as const;
 const TIMES = ["queueTimeMs", "responseTimeMs", "totalTimeMs"] as const;
 
 /** One row of a minute being rolled up: its counters so far, its latest row, the times seen. */
@@ -71,15 +62,14 @@ function rollupMinute(minute: number, group: MetricSample[]): MetricSample {
 
 function addCounters(a: RowSample, b: RowSample): RowSample {
   const sum: RowSample = { ...a, responses: { ...a.responses } };
-  for (const name of COUNTERS) sum[name] = a[name] + b[name];
-  for (const name of CLASSES) sum.responses[name] = a.responses[name] + b.responses[name];
+  addRowCounters(sum, b);
   return sum;
 }
 
 /** The last row's gauges with the summed counters and the mean times. */
 function finish({ sum, last, times }: RowRollup): RowSample {
   const row: RowSample = { ...last, responses: { ...sum.responses } };
-  for (const name of COUNTERS) row[name] = sum[name];
+  for (const name of ROW_COUNTERS) row[name] = sum[name];
   for (const name of TIMES) {
     const values = times[name];
     if (values.length > 0) row[name] = values.reduce((a, b) => a + b, 0) / values.length;

@@ -1,4 +1,5 @@
 import type { HaproxyNode } from "../agent/agent-context.js";
+import { pause } from "../agent/managed/managed-run.js";
 import type { StatSnapshot } from "../haproxy/runtime/stat-row.js";
 import { sampleFrom, withLateGains } from "./stats-sample.js";
 import type { MetricSample, RowSample } from "./types.js";
@@ -96,7 +97,7 @@ export class StatsRecorder {
     const read = this.options.node.workerSnapshot?.bind(this.options.node);
     if (!read) return;
     const clock = this.options.clock ?? Date.now;
-    const sleep = this.options.sleep ?? abortableSleep;
+    const sleep = this.options.sleep ?? pause;
     const until = clock() + OLD_WORKER_FOLLOW_MS;
     const task = (async () => {
       let last = from;
@@ -145,7 +146,7 @@ export class StatsRecorder {
 
   private async run(): Promise<void> {
     const clock = this.options.clock ?? Date.now;
-    const sleep = this.options.sleep ?? abortableSleep;
+    const sleep = this.options.sleep ?? pause;
     const intervalMs = this.options.intervalMs ?? 1000;
     const signal = this.stopping.signal;
     while (!signal.aborted) {
@@ -171,16 +172,4 @@ export function sampleBeforeReload(node: HaproxyNode, recorder: StatsRecorder): 
     ...(node.workerSnapshot ? { workerSnapshot: (pid: number) => node.workerSnapshot!(pid) } : {}),
     runtime: (command) => node.runtime(command),
   };
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -7,6 +7,7 @@ import {
   type Counters,
 } from "../agent/bake/counters.js";
 import type { StatRow, StatSnapshot } from "../haproxy/runtime/stat-row.js";
+import { addRowCounters } from "./row-counters.js";
 import type { MetricSample, RowSample } from "./types.js";
 
 /** What the caller knows about the interval beyond the two snapshots. */
@@ -86,16 +87,6 @@ function requestsIn(row: StatRow, gained: Counters): number {
   return row.mode === "http" ? gained.requestsTotal : gained.sessionsTotal;
 }
 
-const GAINS = [
-  "requests",
-  "requestErrors",
-  "connectionErrors",
-  "responseErrors",
-  "retries",
-  "denied",
-  "picked",
-] as const;
-
 /**
  * `sample` with the gains of `late` added to its matching rows: what an old worker counted
  * after the reload that replaced it, while it finished the requests it still held. Rows the
@@ -110,12 +101,7 @@ export function withLateGains(sample: MetricSample, late: readonly RowSample[]):
     const more = extra.get(key(row));
     if (!more) return row;
     const sum: RowSample = { ...row, responses: { ...row.responses } };
-    for (const m of more) {
-      for (const name of GAINS) sum[name] += m[name];
-      for (const cls of Object.keys(sum.responses) as (keyof RowSample["responses"])[]) {
-        sum.responses[cls] += m.responses[cls];
-      }
-    }
+    for (const m of more) addRowCounters(sum, m);
     return sum;
   });
   return { ...sample, rows };

@@ -1,6 +1,6 @@
 import type { ClusterView } from "../cluster-view.js";
 import type { AlertCondition, AlertRule } from "../types.js";
-import { ratioConditions } from "./ratio-vs-baseline.js";
+import { ratioConditions, ratioParams } from "./ratio-vs-baseline.js";
 import type { AlertRuleMeta } from "./rule.js";
 
 /**
@@ -16,20 +16,7 @@ export const meta: AlertRuleMeta = {
   unit: "%",
   defaultSeverity: "warning",
   defaultForS: 30,
-  params: {
-    windowS: { default: 30, description: "The window the ratio is measured over, in seconds." },
-    baselineS: {
-      default: 300,
-      description: "The span before the window whose ratio is the baseline, in seconds.",
-    },
-    minRequests: {
-      default: 20,
-      description:
-        "The fewest requests the window must hold to be judged; a baseline with fewer counts as 0%.",
-    },
-    minPct: { default: 10, description: "The lowest limit, in percent of requests." },
-    factor: { default: 3, description: "How many times the baseline ratio the limit is." },
-  },
+  params: ratioParams({ minPct: 10, factor: 3 }),
 };
 
 /** The frontends answering more 4xx than the limit allows now. */

@@ -1,6 +1,6 @@
 import { type ClusterView, percentOf, type RowTotals, rowKey, windowTotals } from "../cluster-view.js";
 import type { AlertCondition, AlertRule } from "../types.js";
-import { type AlertRuleMeta, fixed, paramsOf, seconds, subjectOf } from "./rule.js";
+import { type AlertParam, type AlertRuleMeta, fixed, paramsOf, seconds, subjectOf } from "./rule.js";
 
 /** What a ratio rule counts as bad, on which rows, and how it says so. */
 export interface RatioSpec {
@@ -10,6 +10,39 @@ export interface RatioSpec {
   what(row: RowTotals): string;
   /** Whether the limit stops rising with the baseline at the rule's `maxPct`. */
   capped: boolean;
+}
+
+/**
+ * The parameters {@link ratioConditions} reads, with the defaults a ratio rule gives its limit:
+ * `minPct` and `factor`, and `maxPct` for a rule whose limit is capped.
+ */
+export function ratioParams(limit: {
+  minPct: number;
+  factor: number;
+  maxPct?: number;
+}): Record<string, AlertParam> {
+  return {
+    windowS: { default: 30, description: "The window the ratio is measured over, in seconds." },
+    baselineS: {
+      default: 300,
+      description: "The span before the window whose ratio is the baseline, in seconds.",
+    },
+    minRequests: {
+      default: 20,
+      description:
+        "The fewest requests the window must hold to be judged; a baseline with fewer counts as 0%.",
+    },
+    minPct: { default: limit.minPct, description: "The lowest limit, in percent of requests." },
+    factor: { default: limit.factor, description: "How many times the baseline ratio the limit is." },
+    ...(limit.maxPct === undefined
+      ? {}
+      : {
+          maxPct: {
+            default: limit.maxPct,
+            description: "The highest the limit rises with the baseline, in percent of requests.",
+          },
+        }),
+  };
 }
 
 /**
