@@ -5,6 +5,7 @@ import { renderAlert, renderAlerts } from "./render/alert-text.js";
 import {
   idArgument,
   noArguments,
+  oneIdArgument,
   openControl,
   runAction,
   SERVER_HELP,
@@ -61,8 +62,7 @@ export async function alertsCommand(argv: string[], out: (s: string) => void): P
   async function show(args: string[]): Promise<number> {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: SERVER_OPTIONS });
     if (values.help) return help();
-    if (positionals.length !== 1) throw new LbguardError("LBG_USAGE", { detail: "alerts show needs one ID" });
-    const id = idArgument("the alert id", positionals[0]!.replace(/^#/, ""));
+    const id = oneIdArgument("alerts show", "the alert id", positionals);
     const control = openControl(values, out);
     const alert = await control.client.alert(id);
     control.print(alert, (a) => renderAlert(a, control.color));

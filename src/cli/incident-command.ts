@@ -1,5 +1,7 @@
 import { parseArgs } from "node:util";
+import type { ApiClient } from "../client/api-client.js";
 import { LbguardError } from "../errors.js";
+import type { Incident } from "../incidents/types.js";
 import { ALERT_SEVERITIES, type AlertSeverity } from "../monitor/types.js";
 import { incidentLine, openedText, renderIncident, renderIncidentList } from "./render/incident-text.js";
 import {
@@ -104,6 +106,19 @@ export async function incidentCommand(argv: string[], out: (s: string) => void):
   }
 
   async function note(args: string[]): Promise<number> {
+    return sendMessage(args, "note", (client, id, text) => client.addIncidentNote(id, text));
+  }
+
+  async function resolve(args: string[]): Promise<number> {
+    return sendMessage(args, "resolved", (client, id, summary) => client.resolveIncident(id, summary));
+  }
+
+  /** `note` and `resolve`: sends INCIDENT's id and the -m text, and prints what became of it. */
+  async function sendMessage(
+    args: string[],
+    what: "note" | "resolved",
+    send: (client: ApiClient, id: number, text: string) => Promise<Incident>,
+  ): Promise<number> {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
@@ -113,21 +128,7 @@ export async function incidentCommand(argv: string[], out: (s: string) => void):
     const id = idArgument("INCIDENT", positionals[0]);
     const text = required("message", values.message);
     const control = openControl(values, out);
-    control.print(await control.client.addIncidentNote(id, text), (i) => incidentLine(i, "note"));
-    return 0;
-  }
-
-  async function resolve(args: string[]): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { ...SERVER_OPTIONS, ...MESSAGE },
-    });
-    if (values.help) return help();
-    const id = idArgument("INCIDENT", positionals[0]);
-    const summary = required("message", values.message);
-    const control = openControl(values, out);
-    control.print(await control.client.resolveIncident(id, summary), (i) => incidentLine(i, "resolved"));
+    control.print(await send(control.client, id, text), (i) => incidentLine(i, what));
     return 0;
   }
 

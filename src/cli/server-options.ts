@@ -102,6 +102,15 @@ export function idArgument(what: string, text: string | undefined, min = 1): num
   return id;
 }
 
+/**
+ * The one id `command` takes, typed `7` or `#7` as lists show it; LBG_USAGE when there is not
+ * exactly one argument, or it is not a whole number from 1 (naming `what`).
+ */
+export function oneIdArgument(command: string, what: string, positionals: string[]): number {
+  if (positionals.length !== 1) throw new LbguardError("LBG_USAGE", { detail: `${command} needs one ID` });
+  return idArgument(what, positionals[0]!.replace(/^#/, ""));
+}
+
 /** LBG_USAGE when a command that takes no argument was given one. */
 export function noArguments(command: string, positionals: string[]): void {
   if (positionals.length > 0) {

@@ -3,8 +3,8 @@ import { LbguardError } from "../errors.js";
 import { renderSilences, silenceLine } from "./render/alert-text.js";
 import { painter } from "./render/paint.js";
 import {
-  idArgument,
   noArguments,
+  oneIdArgument,
   openControl,
   required,
   runAction,
@@ -96,9 +96,7 @@ export async function silenceCommand(argv: string[], out: (s: string) => void): 
   async function expire(args: string[]): Promise<number> {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: SERVER_OPTIONS });
     if (values.help) return help();
-    if (positionals.length !== 1)
-      throw new LbguardError("LBG_USAGE", { detail: "silence expire needs one ID" });
-    const id = idArgument("the silence id", positionals[0]!.replace(/^#/, ""));
+    const id = oneIdArgument("silence expire", "the silence id", positionals);
     const control = openControl(values, out);
     const silence = await control.client.expireSilence(id);
     control.print(silence, (s) => silenceLine(s, "expired", painter(control.color)));
