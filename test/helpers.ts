@@ -23,3 +23,22 @@ export function parseFile(path: string) {
 export function cfg(...lines: string[]): string {
   return `${lines.join("\n")}\n`;
 }
+
+/**
+ * Calls `probe` every `pollMs` until it gives something other than undefined or false, and
+ * returns that; fails naming `what` once `timeoutMs` have passed without it.
+ */
+export async function until<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  pollMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}

@@ -1,16 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { matchersOption } from "../../src/cli/silence-command.js";
 import { ApiClient } from "../../src/client/api-client.js";
 import type { StoredEvent } from "../../src/control/api-types.js";
 import type { Alert, Silence } from "../../src/monitor/types.js";
-import { startServer, type RunningServer } from "../../src/server/start-server.js";
 import { insertAlert, suspect } from "../server/alert-rows.js";
 import { BEFORE_CFG } from "../server/test-server.js";
 import { HOSTILE, HOSTILE_SHOWN } from "./control-fixtures.js";
+import { serveForCli } from "./served-cli.js";
 
 /**
  * `lbguard alerts` and `lbguard silence` through `main([...])` against a real `lbguard serve`
@@ -18,15 +14,12 @@ import { HOSTILE, HOSTILE_SHOWN } from "./control-fixtures.js";
  * evaluator would write them.
  */
 
-const work = mkdtempSync(join(tmpdir(), "lbguard-alerts-cli-"));
-let server: RunningServer;
-const tokens: Record<string, string> = {};
+const cli = serveForCli("lbguard-alerts-cli-", { host: "127.0.0.1", port: 18720 });
+const { tokens, lbguard } = cli;
 const alerts: Record<"firing" | "pending" | "resolved", number> = { firing: 0, pending: 0, resolved: 0 };
 
 beforeAll(async () => {
-  server = await startServer({ dataDir: join(work, "data"), host: "127.0.0.1", port: 18720 });
-  tokens.admin = server.bootstrapToken!;
-  const admin = new ApiClient({ server: server.url, token: tokens.admin });
+  const admin = new ApiClient({ server: cli.server.url, token: tokens.admin });
   await admin.createCluster({ name: "web", config: BEFORE_CFG });
   for (const [name, role] of [
     ["vera", "viewer"],
@@ -35,7 +28,7 @@ beforeAll(async () => {
     await admin.createUser({ name, role });
     tokens[name] = (await admin.createToken({ user: name })).token;
   }
-  const db = server.store.db;
+  const db = cli.server.store.db;
   alerts.resolved = await insertAlert(db, {
     state: "resolved",
     rule: "server-down",
@@ -71,22 +64,6 @@ beforeAll(async () => {
     activeAt: "2025-03-01T10:02:00.000Z",
   });
 });
-afterAll(async () => {
-  await server?.close();
-  rmSync(work, { recursive: true, force: true });
-});
-
-/** Runs `lbguard ARGV` as the holder of `who`'s token. */
-async function lbguard(who: string, ...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(
-    [...argv, "--server", server.url, "--token", tokens[who]!, "--no-color"],
-    (s) => void (stdout += s),
-    (s) => void (stderr += s),
-  );
-  return { code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
-}
 
 describe("lbguard alerts", () => {
   it("lists open alerts as a table, with the firing one's best suspects and how to undo them", async () => {

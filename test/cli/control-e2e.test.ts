@@ -1,13 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { describe, expect, it } from "vitest";
 import { ApiClient } from "../../src/client/api-client.js";
 import type { ApplyReport, Change, CreatedToken } from "../../src/control/api-types.js";
-import { startServer, type RunningServer } from "../../src/server/start-server.js";
 import { HOSTILE, HOSTILE_SHOWN } from "./control-fixtures.js";
+import { serveForCli } from "./served-cli.js";
 
 /**
  * The control-plane commands end to end: `main([...])` against a real `lbguard serve` (SQLite in a
@@ -16,7 +14,8 @@ import { HOSTILE, HOSTILE_SHOWN } from "./control-fixtures.js";
  */
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const work = mkdtempSync(join(tmpdir(), "lbguard-control-e2e-"));
+const cli = serveForCli("lbguard-control-e2e-", { port: 0 });
+const { work, tokens, lbguard } = cli;
 const before = join(ROOT, "examples", "change", "before.cfg");
 /** The example change with its weight typo: web-01 predicted over its capacity, so blocked. */
 const typo = join(ROOT, "examples", "change", "after.cfg");
@@ -29,33 +28,9 @@ writeFileSync(
   ),
 );
 
-let server: RunningServer;
-const tokens: Record<string, string> = {};
-
-beforeAll(async () => {
-  server = await startServer({ dataDir: join(work, "data"), port: 0 });
-  tokens.admin = server.bootstrapToken!;
-});
-afterAll(async () => {
-  await server?.close();
-  rmSync(work, { recursive: true, force: true });
-});
-
-/** Runs `lbguard ARGV` as the holder of `who`'s token. */
-async function lbguard(who: string, ...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(
-    [...argv, "--server", server.url, "--token", tokens[who]!, "--no-color"],
-    (s) => void (stdout += s),
-    (s) => void (stderr += s),
-  );
-  return { code, stdout, stderr, json: () => JSON.parse(stdout) as unknown };
-}
-
 /** Plays one node's agent: waits until a rollout hands it a version, then reports how its apply ended. */
 async function agentApplies(node: string, status: ApplyReport["status"], detail?: string): Promise<void> {
-  const agent = new ApiClient({ server: server.url, token: tokens[node]! });
+  const agent = new ApiClient({ server: cli.server.url, token: tokens[node]! });
   for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
     const desired = await agent.desired(undefined, 0);
     if (desired.rollout !== undefined) {
@@ -113,10 +88,10 @@ describe("the control-plane CLI against a real server", () => {
     const added = await lbguard("admin", "nodes", "add", "lb-1", "--json");
     const answer = added.json() as { token: CreatedToken; command: string };
     tokens["lb-1"] = answer.token.token;
-    expect(answer.command).toBe(`lbguard agent --server ${server.url} --token ${answer.token.token}`);
+    expect(answer.command).toBe(`lbguard agent --server ${cli.server.url} --token ${answer.token.token}`);
     const text = await lbguard("admin", "nodes", "add", "lb-2");
     expect(text.stdout).toContain("Its agent token, shown only this once");
-    const command = new RegExp(`\n {2}lbguard agent --server ${server.url} --token (lbg_\\S+)\n`).exec(
+    const command = new RegExp(`\n {2}lbguard agent --server ${cli.server.url} --token (lbg_\\S+)\n`).exec(
       text.stdout,
     );
     tokens["lb-2"] = command![1]!;

@@ -1,14 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { INCIDENT_HELP } from "../../src/cli/incident-command.js";
 import type { CreatedToken } from "../../src/control/api-types.js";
 import type { PostmortemView } from "../../src/incidents/assemble.js";
 import type { Incident } from "../../src/incidents/types.js";
-import { startServer, type RunningServer } from "../../src/server/start-server.js";
 import { HOSTILE, HOSTILE_SHOWN } from "./control-fixtures.js";
+import { serveForCli } from "./served-cli.js";
 
 /**
  * `lbguard incident` and `lbguard postmortem` through `main([...])` against a real `lbguard serve`
@@ -16,13 +14,9 @@ import { HOSTILE, HOSTILE_SHOWN } from "./control-fixtures.js";
  */
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const work = mkdtempSync(join(tmpdir(), "lbguard-incident-cli-"));
-let server: RunningServer;
-const tokens: Record<string, string> = {};
+const { work, tokens, lbguard } = serveForCli("lbguard-incident-cli-", { port: 18703 });
 
 beforeAll(async () => {
-  server = await startServer({ dataDir: join(work, "data"), port: 18703 });
-  tokens.admin = server.bootstrapToken!;
   const config = join(ROOT, "examples", "change", "before.cfg");
   expect((await lbguard("admin", "cluster", "create", "web", "--config", config)).code).toBe(0);
   for (const [name, role] of [
@@ -35,22 +29,6 @@ beforeAll(async () => {
     ).token;
   }
 });
-afterAll(async () => {
-  await server?.close();
-  rmSync(work, { recursive: true, force: true });
-});
-
-/** Runs `lbguard ARGV` as the holder of `who`'s token. */
-async function lbguard(who: string, ...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(
-    [...argv, "--server", server.url, "--token", tokens[who]!, "--no-color"],
-    (s) => void (stdout += s),
-    (s) => void (stderr += s),
-  );
-  return { code, stdout, stderr, json: () => JSON.parse(stdout) as unknown };
-}
 
 describe("lbguard incident and lbguard postmortem against a real server", () => {
   it("opens an incident, links a second report to it, lists and shows it", async () => {

@@ -1,20 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { computeImpact } from "../../src/incidents/impact.js";
 import type { MetricSample, RowSample } from "../../src/monitor/types.js";
-import { row, sample, time } from "./incident-fixtures.js";
+import { rowSample } from "../monitor/sample-builders.js";
+import { sample, time } from "./incident-fixtures.js";
 
 const WINDOW = { from: time("00:10"), to: time("00:20") };
 
 /** lb-1's servers: web split 50/50, or 95/5 once the balance went wrong. */
 function servers(skewed: boolean, web02: Partial<RowSample> = {}): RowSample[] {
   return [
-    row("server", "web", { server: "web-01", picked: skewed ? 95 : 50 }),
-    row("server", "web", { server: "web-02", picked: skewed ? 5 : 50, ...web02 }),
-    row("server", "api", { server: "api-01", status: "DOWN" }),
+    rowSample("server", "web", { server: "web-01", picked: skewed ? 95 : 50 }),
+    rowSample("server", "web", { server: "web-02", picked: skewed ? 5 : 50, ...web02 }),
+    rowSample("server", "api", { server: "api-01", status: "DOWN" }),
   ];
 }
 
-const www = (fields: Parameters<typeof row>[2]) => row("frontend", "www", fields);
+const www = (fields: Parameters<typeof rowSample>[2]) => rowSample("frontend", "www", fields);
 
 /** lb-1 samples every second on the half second, lb-2 irregularly, with traps at both ends. */
 const SAMPLES = new Map<string, MetricSample[]>([
@@ -26,8 +27,8 @@ const SAMPLES = new Map<string, MetricSample[]>([
       sample("lb-1", "00:10.5", [www({ requests: 100, responses: { "2xx": 100 } }), ...servers(false)]),
       sample("lb-1", "00:11.5", [
         www({ requests: 100, responses: { "2xx": 65, "4xx": 5, "5xx": 30 } }),
-        row("backend", "web", { requests: 95, responses: { "5xx": 30 }, connectionErrors: 3 }),
-        row("backend", "api", { requests: 5, responses: { "4xx": 5 } }),
+        rowSample("backend", "web", { requests: 95, responses: { "5xx": 30 }, connectionErrors: 3 }),
+        rowSample("backend", "api", { requests: 5, responses: { "4xx": 5 } }),
         ...servers(false, {
           responses: { "2xx": 0, "3xx": 0, "1xx": 0, "4xx": 0, "5xx": 30, other: 0 },
           connectionErrors: 3,
@@ -39,7 +40,7 @@ const SAMPLES = new Map<string, MetricSample[]>([
         "00:12.5",
         [
           www({ requests: 40, responses: { "2xx": 30, "5xx": 10 }, requestErrors: 2 }),
-          row("backend", "web", { requests: 38, responses: { "5xx": 10 } }),
+          rowSample("backend", "web", { requests: 38, responses: { "5xx": 10 } }),
           ...servers(false),
         ],
         1000,

@@ -1,26 +1,15 @@
-import { expect } from "vitest";
 import type { Change, RuntimeOperationSpec } from "../../src/control/api-types.js";
-import { parseConfig } from "../../src/haproxy/parse/index.js";
-import type { Config } from "../../src/model/config.js";
 import type { MetricSample, RowSample } from "../../src/monitor/types.js";
 import { planChange, type Plan } from "../../src/plan/index.js";
 import { simulate } from "../../src/simulate/simulate.js";
 import type { RecordedEvent } from "../../src/incidents/types.js";
-
-/** Lines joined with the final newline HAProxy requires. */
-export function lines(...text: string[]): string {
-  return `${text.join("\n")}\n`;
-}
+import { metricSample } from "../monitor/sample-builders.js";
+import { DEFAULTS, lines, model } from "../plan/plan-helpers.js";
 
 /** A small cluster's configuration: frontend www to backend web (two servers), and backend api. */
 export function config(webServers: string[]): string {
   return lines(
-    "defaults",
-    "    mode http",
-    "    timeout connect 5s",
-    "    timeout client 30s",
-    "    timeout server 30s",
-    "",
+    ...DEFAULTS,
     "frontend www",
     "    bind 127.0.0.1:18080",
     "    use_backend api if { path_beg /api }",
@@ -36,12 +25,6 @@ export function config(webServers: string[]): string {
 }
 
 export const WEB = ["server web-01 127.0.10.1:8080 check", "server web-02 127.0.10.2:8080 check"];
-
-function model(text: string, path: string): Config {
-  const { model, diagnostics } = parseConfig([{ path, text }], { env: {} });
-  expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  return model;
-}
 
 /** The real plan, with traffic predicted at 100 req/s, from one configuration to another. */
 export function realPlan(before: string, after: string): Plan {
@@ -154,31 +137,6 @@ export function time(at: string): string {
   return `2026-11-21T10:${mmss}.${ms.padEnd(3, "0")}Z`;
 }
 
-/** A row with every counter zero unless given. */
-export function row(
-  kind: RowSample["kind"],
-  proxy: string,
-  fields: Partial<Omit<RowSample, "responses">> & { responses?: Partial<RowSample["responses"]> } = {},
-): RowSample {
-  const { responses, ...rest } = fields;
-  return {
-    kind,
-    proxy,
-    requests: 0,
-    requestErrors: 0,
-    connectionErrors: 0,
-    responseErrors: 0,
-    retries: 0,
-    denied: 0,
-    picked: 0,
-    status: kind === "frontend" ? "OPEN" : "UP",
-    sessionsCurrent: 0,
-    queueCurrent: 0,
-    ...rest,
-    responses: { "1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0, other: 0, ...responses },
-  };
-}
-
 /** One node's sample ending at `at`, covering the `intervalMs` before. */
 export function sample(
   node: string,
@@ -187,5 +145,5 @@ export function sample(
   intervalMs = 1000,
   reset = false,
 ): MetricSample {
-  return { node, at: time(at), intervalMs, reset, rows };
+  return metricSample(node, time(at), rows, { intervalMs, reset });
 }

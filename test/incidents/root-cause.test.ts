@@ -5,7 +5,7 @@ import { explainRootCause } from "../../src/incidents/root-cause.js";
 import type { Suspect } from "../../src/monitor/types.js";
 import type { Plan } from "../../src/plan/types.js";
 import { cfg } from "../helpers.js";
-import { plan } from "../plan/plan-helpers.js";
+import { DEFAULTS, plan } from "../plan/plan-helpers.js";
 import { seed003Input } from "./postmortem-fixture.js";
 
 const EMPTY_PLAN: Plan = {
@@ -72,12 +72,7 @@ function pools(
       (_, i) => `    server ${name}-${i + 1} 10.0.${net}.${i + 1}:${port} check`,
     );
   return cfg(
-    "defaults",
-    "    mode http",
-    "    timeout connect 5s",
-    "    timeout client 30s",
-    "    timeout server 30s",
-    "",
+    ...DEFAULTS,
     "frontend www",
     "    bind 127.0.0.1:8080",
     "    use_backend api if { path_beg /api }",

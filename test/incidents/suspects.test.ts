@@ -21,6 +21,11 @@ function changes(...list: Change[]): Map<number, Change> {
   return new Map(list.map((c) => [c.id, c]));
 }
 
+/** A node's report of how an apply ended, as the control plane records it. */
+function nodeApplied(at: string, node: string, data: Record<string, unknown>, actor?: string) {
+  return event(at, "node.applied", data, { subject: `node:web/${node}`, ...(actor ? { actor } : {}) });
+}
+
 /** A version rolled out to lb-1 through the control plane, with the agent's events shipped. */
 function versionRollout(apply: string, status: "promoted" | "rolled-back", version = 7, rollout = 3) {
   return [
@@ -53,12 +58,7 @@ function versionRollout(apply: string, status: "promoted" | "rolled-back", versi
           ),
         ]
       : [shipped("00:25", "apply.promoted", apply, { version: "000004-aaaa.cfg" })]),
-    event(
-      "00:30",
-      "node.applied",
-      { version, rollout, apply, status },
-      { actor: "node:web/lb-1", subject: "node:web/lb-1" },
-    ),
+    nodeApplied("00:30", "lb-1", { version, rollout, apply, status }, "node:web/lb-1"),
   ];
 }
 
@@ -92,32 +92,12 @@ describe("changeCandidates", () => {
 
   it("leaves out applies that changed nothing: blocked, refused, already live, or never reloaded", () => {
     const events = [
-      event(
-        "00:10",
-        "node.applied",
-        { version: 7, apply: "apply-b", status: "blocked" },
-        { subject: "node:web/lb-1" },
-      ),
-      event(
-        "00:11",
-        "node.applied",
-        { version: 7, apply: "apply-i", status: "invalid" },
-        { subject: "node:web/lb-1" },
-      ),
-      event(
-        "00:12",
-        "node.applied",
-        { version: 7, apply: "apply-u", status: "unchanged" },
-        { subject: "node:web/lb-1" },
-      ),
+      nodeApplied("00:10", "lb-1", { version: 7, apply: "apply-b", status: "blocked" }),
+      nodeApplied("00:11", "lb-1", { version: 7, apply: "apply-i", status: "invalid" }),
+      nodeApplied("00:12", "lb-1", { version: 7, apply: "apply-u", status: "unchanged" }),
       shipped("00:13", "apply.replaced", "apply-f", {}),
       shipped("00:14", "apply.reload-failed", "apply-f", { error: "no worker" }),
-      event(
-        "00:15",
-        "node.applied",
-        { version: 7, apply: "apply-f", status: "failed" },
-        { subject: "node:web/lb-1" },
-      ),
+      nodeApplied("00:15", "lb-1", { version: 7, apply: "apply-f", status: "failed" }),
       shipped("00:16", "apply.started", "apply-s", { source: "version 7" }),
     ];
     expect(changeCandidates(events, changes(ADD_DB))).toEqual([]);
@@ -125,18 +105,8 @@ describe("changeCandidates", () => {
 
   it("takes a node's report alone when its own events did not arrive, and finds the parent without a change", () => {
     const events = [
-      event(
-        "00:00",
-        "node.applied",
-        { version: 6, apply: "apply-old", status: "promoted" },
-        { subject: "node:web/lb-2" },
-      ),
-      event(
-        "00:40",
-        "node.applied",
-        { version: 9, apply: "apply-c", status: "promoted" },
-        { subject: "node:web/lb-2" },
-      ),
+      nodeApplied("00:00", "lb-2", { version: 6, apply: "apply-old", status: "promoted" }),
+      nodeApplied("00:40", "lb-2", { version: 9, apply: "apply-c", status: "promoted" }),
     ];
     const found = changeCandidates(events, changes());
     expect(found.map((c) => [c.ref, c.at, c.node, c.summary, c.rollback])).toEqual([
@@ -169,12 +139,12 @@ describe("changeCandidates", () => {
       }),
       shipped("01:01", "runtime.applied", op, evidence),
       shipped("01:21", "runtime.kept", op, evidence),
-      event(
-        "01:22",
-        "node.applied",
-        { version: 7, apply: op, status: "promoted", detail: "change 13: set server web/web-02 weight 50" },
-        { subject: "node:web/lb-1" },
-      ),
+      nodeApplied("01:22", "lb-1", {
+        version: 7,
+        apply: op,
+        status: "promoted",
+        detail: "change 13: set server web/web-02 weight 50",
+      }),
     ];
     const [candidate, ...rest] = changeCandidates(events, changes(ADD_DB, runtime));
     expect(rest).toEqual([]);

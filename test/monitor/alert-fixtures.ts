@@ -1,38 +1,13 @@
 import { DEFAULT_ALERT_RULES } from "../../src/monitor/alert-config.js";
 import type { ClusterNode, ClusterView } from "../../src/monitor/cluster-view.js";
 import type { AlertKind, AlertRule, MetricSample, RowSample } from "../../src/monitor/types.js";
+import { metricSample, rowSample } from "./sample-builders.js";
 
 /** The clock the synthetic samples run on: second `s` is `T0 + s * 1000`. */
 export const T0 = Date.parse("2026-11-21T10:00:00.000Z");
 
 /** An instant `s` seconds after T0, in milliseconds. */
 export const at = (s: number): number => T0 + s * 1000;
-
-/** A row with every counter at zero, UP, and the given fields. */
-export function row(
-  kind: RowSample["kind"],
-  proxy: string,
-  server?: string,
-  fields: Partial<RowSample> = {},
-): RowSample {
-  return {
-    kind,
-    proxy,
-    ...(server === undefined ? {} : { server }),
-    requests: 0,
-    responses: { "1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0, other: 0 },
-    requestErrors: 0,
-    connectionErrors: 0,
-    responseErrors: 0,
-    retries: 0,
-    denied: 0,
-    picked: 0,
-    status: kind === "frontend" ? "OPEN" : "UP",
-    sessionsCurrent: 0,
-    queueCurrent: 0,
-    ...fields,
-  };
-}
 
 /** One second of traffic through frontend `www` to backend `web` and its servers. */
 export interface Traffic {
@@ -69,21 +44,14 @@ export function trafficRows(traffic: Traffic = {}): RowSample[] {
     picks.set(server, n);
     left -= n;
   });
-  const classes = (ok: number, five: number, four: number) => ({
-    "1xx": 0,
-    "2xx": ok,
-    "3xx": 0,
-    "4xx": four,
-    "5xx": five,
-    other: 0,
-  });
+  const classes = (ok: number, five: number, four: number) => ({ "2xx": ok, "4xx": four, "5xx": five });
   return [
-    row("frontend", "www", undefined, {
+    rowSample("frontend", "www", {
       requests: rps,
       responses: classes(rps - fail5xx - fail4xx, fail5xx, fail4xx),
       denied: traffic.denied ?? 0,
     }),
-    row("backend", "web", undefined, {
+    rowSample("backend", "web", {
       requests: rps - fail4xx,
       responses: classes(rps - fail5xx - fail4xx, fail5xx, 0),
       picked: rps - fail4xx,
@@ -92,7 +60,8 @@ export function trafficRows(traffic: Traffic = {}): RowSample[] {
     }),
     ...SERVERS.map((server) => {
       const n = picks.get(server) ?? 0;
-      return row("server", "web", server, {
+      return rowSample("server", "web", {
+        server,
         requests: n,
         picked: n,
         responses: classes(n, 0, 0),
@@ -112,13 +81,7 @@ export function series(
 ): MetricSample[] {
   const samples: MetricSample[] = [];
   for (let s = from; s <= to; s++)
-    samples.push({
-      node,
-      at: new Date(at(s)).toISOString(),
-      intervalMs: 1000,
-      reset: false,
-      rows: trafficRows(traffic(s)),
-    });
+    samples.push(metricSample(node, new Date(at(s)).toISOString(), trafficRows(traffic(s))));
   return samples;
 }
 

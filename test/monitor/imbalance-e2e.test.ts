@@ -16,19 +16,10 @@ import { runLoad } from "../../src/lab/load-generator.js";
 import { DEFAULT_ALERT_RULES } from "../../src/monitor/alert-config.js";
 import type { Alert } from "../../src/monitor/types.js";
 import { startServer, type RunningServer } from "../../src/server/start-server.js";
+import { until } from "../helpers.js";
 
 // Loopback 127.0.61.0/24, ports 18620-18639: this file's own.
 const FRONT = "http://127.0.61.10:18620";
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /**
  * A weight set by hand on the admin socket, under load, against a running control plane and a

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { rollupSamples } from "../../src/monitor/rollup.js";
-import { row, sample, server } from "./metric-fixtures.js";
+import { sample, server } from "./metric-fixtures.js";
+import { rowSample } from "./sample-builders.js";
 
 describe("rollupSamples", () => {
   it("adds up each minute's counters and keeps the last sample's gauges, whatever the input order", () => {
     const first = sample("lb-1", "2024-05-01T12:00:10.000Z", [
-      row("frontend", "www", {
+      rowSample("frontend", "www", {
         requests: 10,
         responses: { "1xx": 0, "2xx": 9, "3xx": 0, "4xx": 0, "5xx": 1, other: 0 },
       }),
@@ -15,7 +16,7 @@ describe("rollupSamples", () => {
       "lb-1",
       "2024-05-01T12:00:59.999Z",
       [
-        row("frontend", "www", {
+        rowSample("frontend", "www", {
           requests: 5,
           responses: { "1xx": 0, "2xx": 3, "3xx": 0, "4xx": 2, "5xx": 0, other: 0 },
         }),
@@ -41,7 +42,7 @@ describe("rollupSamples", () => {
     const [minute] = rollups;
     expect(minute?.node).toBe("lb-1");
     expect(minute?.rows).toEqual([
-      row("frontend", "www", {
+      rowSample("frontend", "www", {
         requests: 15,
         responses: { "1xx": 0, "2xx": 12, "3xx": 0, "4xx": 2, "5xx": 1, other: 0 },
       }),
@@ -89,7 +90,7 @@ describe("rollupSamples", () => {
     const rollups = rollupSamples([
       sample("lb-1", "2024-05-01T12:00:10.000Z", [
         server("s1", { requests: 1 }),
-        row("server", "api", { server: "s1", requests: 5 }),
+        rowSample("server", "api", { server: "s1", requests: 5 }),
       ]),
     ]);
     expect(rollups[0]?.rows.map((r) => [r.proxy, r.server, r.requests])).toEqual([

@@ -6,6 +6,7 @@ import { sampleBeforeReload, StatsRecorder } from "../../src/monitor/stats-recor
 import type { MetricSample } from "../../src/monitor/types.js";
 import { statRow } from "../agent/bake/stat-fixtures.js";
 import { startNodeFixture, type NodeFixture } from "../agent/node-fixture.js";
+import { until } from "../helpers.js";
 
 // Loopback 127.0.60.0/24, ports 18600-18601: this file's own.
 const config = `global
@@ -58,14 +59,6 @@ const counted = (
     .filter((r) => r.proxy === proxy && r.server === server)
     .reduce((sum, r) => sum + (what === "2xx" ? r.responses["2xx"] : r.requests), 0);
 
-async function until(probe: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe("StatsRecorder on a real HAProxy", () => {
   it("shows the requests sent through HAProxy as gains, and the servers' response time", async () => {
     fixture = await startNodeFixture(config, servers);
@@ -77,7 +70,7 @@ describe("StatsRecorder on a real HAProxy", () => {
       intervalMs: 100,
     });
     recorder.start();
-    await until(() => samples.length > 0, "the first sample");
+    await until("the first sample", 10_000, () => samples.length > 0, 20);
     expect(samples[0]?.intervalMs).toBe(0);
 
     await send(10);
@@ -111,7 +104,7 @@ describe("StatsRecorder on a real HAProxy", () => {
     });
     const node = sampleBeforeReload(fixture.node, recorder);
     recorder.start();
-    await until(() => samples.length > 0, "the first sample");
+    await until("the first sample", 10_000, () => samples.length > 0, 20);
 
     await send(4);
     await node.reload();
@@ -185,7 +178,7 @@ describe("StatsRecorder", () => {
       },
     });
     recorder.start();
-    await until(() => waits.length === 3, "three waits");
+    await until("three waits", 10_000, () => waits.length === 3, 20);
     await recorder.stop();
     expect(waits).toEqual([970, 970, 970]);
     expect(samples.map((s) => s.intervalMs)).toEqual([0, 1000, 1000]);

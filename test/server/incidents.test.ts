@@ -4,7 +4,8 @@ import type { IncidentView, PostmortemView } from "../../src/incidents/assemble.
 import type { OpenedIncident } from "../../src/incidents/incident-store.js";
 import type { Incident } from "../../src/incidents/types.js";
 import { recordSamples } from "../../src/monitor/metric-store.js";
-import type { MetricSample, RowSample } from "../../src/monitor/types.js";
+import type { MetricSample } from "../../src/monitor/types.js";
+import { metricSample, type RowFields, rowSample } from "../monitor/sample-builders.js";
 import { DIALECTS } from "../store/test-stores.js";
 import { createWebCluster, openTestServer, SAFE_CFG, type TestServer } from "./test-server.js";
 
@@ -13,29 +14,22 @@ const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 
 /** One second of traffic through frontend www and backend web: `requests`, of which `failed` 5xx. */
 function sample(seconds: number, requests: number, failed: number, intervalMs = 1000): MetricSample {
-  const row = (kind: RowSample["kind"], proxy: string, server?: string): RowSample => ({
-    kind,
-    proxy,
-    ...(server ? { server } : {}),
+  const traffic: RowFields = {
     requests,
-    responses: { "1xx": 0, "2xx": requests - failed, "3xx": 0, "4xx": 0, "5xx": failed, other: 0 },
-    requestErrors: 0,
-    connectionErrors: 0,
-    responseErrors: 0,
-    retries: 0,
-    denied: 0,
+    responses: { "2xx": requests - failed, "5xx": failed },
     picked: requests,
     status: "UP",
-    sessionsCurrent: 0,
-    queueCurrent: 0,
-  });
-  return {
-    node: "lb-1",
-    at: at(seconds),
-    intervalMs,
-    reset: false,
-    rows: [row("frontend", "www"), row("backend", "web"), row("server", "web", "web-02")],
   };
+  return metricSample(
+    "lb-1",
+    at(seconds),
+    [
+      rowSample("frontend", "www", traffic),
+      rowSample("backend", "web", traffic),
+      rowSample("server", "web", { server: "web-02", ...traffic }),
+    ],
+    { intervalMs },
+  );
 }
 
 describe.each(DIALECTS)("incidents on %s", (dialect) => {

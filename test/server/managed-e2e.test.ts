@@ -14,6 +14,7 @@ import { startDbServer, type DbServer } from "../../src/lab/db-server.js";
 import { startEmulatedServer, type EmulatedServer } from "../../src/lab/emulated-server.js";
 import { runLoad } from "../../src/lab/load-generator.js";
 import { startServer, type RunningServer } from "../../src/server/start-server.js";
+import { until } from "../helpers.js";
 
 // Loopback 127.0.50.0/24, ports 18500-18519: this file's own. Both HAProxy nodes bind the same
 // frontend (HAProxy sets SO_REUSEPORT), as two LB nodes of one cluster run the same config.
@@ -60,16 +61,6 @@ interface LbNode {
   configPath: string;
   haproxy: MasterWorker;
   agent: ManagedAgent;
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe("two HAProxy nodes managed by one control plane", () => {

@@ -10,7 +10,8 @@ import type { MetricSample } from "../../src/monitor/types.js";
 import { startServer } from "../../src/server/start-server.js";
 import { openStore } from "../../src/store/database.js";
 import { DIALECTS } from "../store/test-stores.js";
-import { row, sample, server } from "../monitor/metric-fixtures.js";
+import { sample, server } from "../monitor/metric-fixtures.js";
+import { rowSample } from "../monitor/sample-builders.js";
 import { createWebCluster, openTestServer, type TestServer } from "./test-server.js";
 
 /** One metric family as parse-prometheus-text-format reads the exposition. */
@@ -34,14 +35,14 @@ function stats(responses5xx: number, webStatus: string, patch: Partial<MetricSam
     "lb-1",
     iso(T0 + 10_000),
     [
-      row("frontend", "www", {
+      rowSample("frontend", "www", {
         requests: 10,
         responses: { "1xx": 0, "2xx": 10 - responses5xx, "3xx": 0, "4xx": 0, "5xx": responses5xx, other: 0 },
       }),
-      row("backend", "web", { requests: 10, connectionErrors: 1, queueTimeMs: 2, responseTimeMs: 40 }),
+      rowSample("backend", "web", { requests: 10, connectionErrors: 1, queueTimeMs: 2, responseTimeMs: 40 }),
       server("web-01", { requests: 6, picked: 6, weight: 10, status: webStatus, connectionErrors: 1 }),
       server("web-02", { requests: 2, picked: 2, weight: 5 }),
-      row("backend", ODD, { requests: 1 }),
+      rowSample("backend", ODD, { requests: 1 }),
     ],
     patch,
   );

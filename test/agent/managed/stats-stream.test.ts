@@ -11,6 +11,8 @@ import { sendRequest } from "../../../src/lab/http-client.js";
 import { listenOn } from "../../../src/lab/listen.js";
 import { StatsRecorder } from "../../../src/monitor/stats-recorder.js";
 import type { AgentStatsReport, MetricSample } from "../../../src/monitor/types.js";
+import { until } from "../../helpers.js";
+import { metricSample, rowSample } from "../../monitor/sample-builders.js";
 import { statRow } from "../bake/stat-fixtures.js";
 import { startNodeFixture, type NodeFixture } from "../node-fixture.js";
 import { startFakeControlPlane, type FakeControlPlane } from "./fake-control-plane.js";
@@ -18,27 +20,14 @@ import { startFakeControlPlane, type FakeControlPlane } from "./fake-control-pla
 // Loopback 127.0.60.0/24, ports 18602-18603 and 18618-18619: this file's own.
 const TOKEN = "agent-token-lb-1";
 
-const sample = (n: number, rows = 1): MetricSample => ({
-  node: "lb-1",
-  at: new Date(n * 1000).toISOString(),
-  intervalMs: 1000,
-  reset: false,
-  rows: Array.from({ length: rows }, () => ({
-    kind: "frontend" as const,
-    proxy: "www",
-    requests: n,
-    responses: { "1xx": 0, "2xx": n, "3xx": 0, "4xx": 0, "5xx": 0, other: 0 },
-    requestErrors: 0,
-    connectionErrors: 0,
-    responseErrors: 0,
-    retries: 0,
-    denied: 0,
-    picked: 0,
-    status: "OPEN",
-    sessionsCurrent: 0,
-    queueCurrent: 0,
-  })),
-});
+const sample = (n: number, rows = 1): MetricSample =>
+  metricSample(
+    "lb-1",
+    new Date(n * 1000).toISOString(),
+    Array.from({ length: rows }, () =>
+      rowSample("frontend", "www", { requests: n, responses: { "2xx": n } }),
+    ),
+  );
 const numbers = (samples: MetricSample[]): number[] => samples.map((s) => s.rows[0]!.requests);
 
 describe("StatsBuffer", () => {
@@ -107,16 +96,6 @@ function fakeRun(
   return { run, stop };
 }
 
-async function until<T>(probe: () => T | undefined | false, what: string): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe("streamStats", () => {
   it("keeps the newest samples while the control plane is away, logs the outage once, and the number dropped once it ends", async () => {
     const lines: string[] = [];
@@ -130,9 +109,9 @@ describe("streamStats", () => {
       received.push(...report.samples);
     };
     const streaming = streamStats(run, recorder, buffer, send, 10);
-    await until(() => produced() >= 30, "thirty samples");
+    await until("thirty samples", 20_000, () => produced() >= 30, 10);
     down = false;
-    await until(() => received.length >= 15, "samples after the outage");
+    await until("samples after the outage", 20_000, () => received.length >= 15, 10);
     stop.abort();
     await streaming;
 
@@ -160,7 +139,7 @@ describe("streamStats", () => {
       received.push(...report.samples);
     };
     const streaming = streamStats(run, recorder, buffer, send, 10);
-    await until(() => received.length >= 3, "samples after the refusals");
+    await until("samples after the refusals", 20_000, () => received.length >= 3, 10);
     stop.abort();
     await streaming;
     expect(lines.filter((l) => l.includes("refused"))).toHaveLength(1);
@@ -268,8 +247,8 @@ describe("managed agent stats, on a real HAProxy", () => {
       waitS: 5,
       statsIntervalMs: 200,
     });
-    await until(() => plane!.applies.find((a) => a.version === 1), "the first version");
-    await until(() => stats.reports.length > 0, "the first samples");
+    await until("the first version", 20_000, () => plane!.applies.find((a) => a.version === 1), 10);
+    await until("the first samples", 20_000, () => stats.reports.length > 0, 10);
     const samples = (): MetricSample[] => stats.reports.flatMap((r) => r.samples);
     const counted = (pick: (s: MetricSample) => number): number => samples().reduce((n, s) => n + pick(s), 0);
     const backendRequests = (s: MetricSample): number =>
@@ -280,14 +259,14 @@ describe("managed agent stats, on a real HAProxy", () => {
     for (let i = 0; i < 5; i++)
       expect((await sendRequest({ target: "http://127.0.60.2:18602" })).status).toBe(200);
     plane.publish(fixture.withSockets(config(" weight 3")), 1);
-    const applied = await until(() => plane!.applies.find((a) => a.version === 2), "version 2");
+    const applied = await until("version 2", 20_000, () => plane!.applies.find((a) => a.version === 2), 10);
     expect(applied.status).toBe("promoted");
     for (let i = 0; i < 6; i++)
       expect((await sendRequest({ target: "http://127.0.60.2:18602" })).status).toBe(200);
 
-    await until(() => counted(backendRequests) >= 11, "eleven requests in the samples");
+    await until("eleven requests in the samples", 20_000, () => counted(backendRequests) >= 11, 10);
     const seen = samples().length;
-    await until(() => samples().length > seen, "one more sample");
+    await until("one more sample", 20_000, () => samples().length > seen, 10);
     expect(counted(backendRequests)).toBe(11);
     expect(counted(frontend2xx)).toBe(11);
     expect(samples().some((s) => s.reset)).toBe(true);

@@ -2,16 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ControlContext } from "../../../src/control/control-context.js";
 import { startNotifier, type Notifier } from "../../../src/monitor/notify/notifier.js";
 import { enqueueNotifications, listNotifications } from "../../../src/monitor/notify/outbox.js";
+import { until } from "../../helpers.js";
 import { openTestStore, type TestStore } from "../../store/test-stores.js";
 import { firingAlert, receiver, startReceiver, storeAlert, type TestReceiver } from "./notify-fixtures.js";
-
-async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe("notifier", () => {
   let t: TestStore;
@@ -38,13 +31,13 @@ describe("notifier", () => {
     let rounds = 0;
     const configured = () => (rounds++, receivers);
     notifier = startNotifier(ctx, { receivers: configured, everyMs: 3_600_000, batch: 2 });
-    await until(async () => rounds > 0, "the first, empty round began");
+    await until("the first, empty round", 20_000, async () => rounds > 0, 20);
     for (let i = 0; i < 3; i++) {
       const alert = await storeAlert(ctx, firingAlert({ fingerprint: `f${i}` }));
       await enqueueNotifications(t.store.db, alert, "firing", receivers, new Date().toISOString());
     }
     notifier.kick();
-    await until(async () => hook.bodies.length === 6, "six notifications were posted");
+    await until("six notifications to be posted", 20_000, async () => hook.bodies.length === 6, 20);
     const stored = await listNotifications(ctx);
     expect(stored.map((n) => n.state)).toEqual(Array(6).fill("delivered"));
   });
@@ -60,7 +53,12 @@ describe("notifier", () => {
     receivers = [receiver("ops", hook.url)];
     const alert = await storeAlert(ctx, firingAlert());
     await enqueueNotifications(t.store.db, alert, "firing", receivers, new Date().toISOString());
-    await until(async () => hook.bodies.length === 1, "the notification was posted to the new URL");
+    await until(
+      "the notification to be posted to the new URL",
+      20_000,
+      async () => hook.bodies.length === 1,
+      20,
+    );
     await notifier.stop();
     notifier = undefined;
     expect(errors).toEqual([]);
