@@ -169,6 +169,90 @@ export async function fillStore(store: Store): Promise<void> {
     .insertInto("rollout_nodes")
     .values([step("web/lb2", 1), step("web/lb1", 0), step(injection + "/lb1", 2)])
     .execute();
+  // Monitoring: samples and their rollups, an alert with a notification, a silence, an incident;
+  // ids with gaps, as above.
+  const sample = JSON.stringify({ reset: false, rows: [{ kind: "frontend", proxy: unicode, requests: 3 }] });
+  await db
+    .insertInto("metric_samples")
+    .values([
+      { node_id: "web/lb1", at: AT, interval_ms: 1000, data: sample },
+      { node_id: "web/lb2", at: AT, interval_ms: 0, data: sample },
+    ])
+    .execute();
+  await db
+    .insertInto("metric_rollups")
+    .values({ node_id: "web/lb1", minute: AT, interval_ms: 60000, data: sample })
+    .execute();
+  await db
+    .insertInto("alerts")
+    .values({
+      id: 11,
+      fingerprint: "0123456789abcdef",
+      cluster: "web",
+      rule: "imbalance",
+      kind: "imbalance",
+      severity: "warning",
+      labels: JSON.stringify({ node: "lb1", server: html }),
+      state: "firing",
+      value: 41.5,
+      threshold: 15,
+      summary: injection,
+      active_at: AT,
+      fired_at: AT,
+      resolved_at: null,
+      suspects: JSON.stringify([{ ref: "change:3", summary: control }]),
+      silenced_by: null,
+      updated_at: AT,
+    })
+    .execute();
+  await db
+    .insertInto("silences")
+    .values({
+      id: 12,
+      cluster: null,
+      matchers: JSON.stringify({ rule: "imbalance" }),
+      comment: escape,
+      created_by: quote,
+      created_at: AT,
+      ends_at: AT,
+      expired_at: null,
+    })
+    .execute();
+  await db
+    .insertInto("notifications")
+    .values({
+      id: 13,
+      alert_id: 11,
+      receiver: "ops",
+      status: "firing",
+      payload: JSON.stringify({ text: html }),
+      state: "failed",
+      attempts: 8,
+      next_attempt_at: AT,
+      last_error: control,
+      created_at: AT,
+      delivered_at: null,
+    })
+    .execute();
+  await db
+    .insertInto("incidents")
+    .values({
+      id: 14,
+      cluster: "web",
+      title: unicode,
+      severity: "critical",
+      state: "open",
+      opened_at: AT,
+      opened_by: "control-plane",
+      trigger: JSON.stringify({ kind: "manual", by: quote, reason: injection }),
+      resolved_at: null,
+      resolved_by: null,
+      postmortem: `# Postmortem\n${escape}`,
+      postmortem_json: null,
+      postmortem_edited: 1,
+      updated_at: AT,
+    })
+    .execute();
   for (const [i, text] of HOSTILE.entries()) {
     await db
       .transaction()
