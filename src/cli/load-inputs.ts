@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { expandConfigPaths, readConfigFiles, UnreadableInputError } from "../check/load-config-files.js";
+import { readText } from "../read-text.js";
 import { LbguardError } from "../errors.js";
 import { parseConfig } from "../haproxy/parse/index.js";
 import type { Inventory } from "../inventory/inventory.js";
@@ -40,15 +40,4 @@ export async function loadInventory(path: string): Promise<{ inventory: Inventor
   return { inventory, text };
 }
 
-/** The text of one file, or LBG_UNREADABLE_INPUT naming it. */
-export async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    throw new LbguardError(
-      "LBG_UNREADABLE_INPUT",
-      { path, reason: (error as Error).message },
-      { cause: error },
-    );
-  }
-}
+export { readText };

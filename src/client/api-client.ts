@@ -175,10 +175,7 @@ export class ApiClient {
     return this.request("POST", `/clusters/${encodeURIComponent(cluster)}/rollback`, body);
   }
   events(query: EventQuery = {}): Promise<StoredEvent[]> {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-    const text = params.toString();
-    return this.request("GET", `/events${text ? `?${text}` : ""}`);
+    return this.request("GET", `/events${queryString(query)}`);
   }
   /** Each node's stats samples in the window (raw where kept, minute rollups before). */
   metrics(

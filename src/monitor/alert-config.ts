@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readText } from "../read-text.js";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from "yaml";
 import { LbguardError } from "../errors.js";
 import { ALERT_RULE_KINDS, alertRuleKind } from "./alert-rules/index.js";
@@ -140,17 +140,7 @@ export function parseAlertConfig(text: string, file: string): AlertConfig {
 
 /** Reads and parses an alert rules file; LBG_UNREADABLE_INPUT when it cannot be read. */
 export async function readAlertConfig(path: string): Promise<AlertConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new LbguardError(
-      "LBG_UNREADABLE_INPUT",
-      { path, reason: (error as Error).message },
-      { cause: error },
-    );
-  }
-  return parseAlertConfig(text, path);
+  return parseAlertConfig(await readText(path), path);
 }
 
 /** The mappings of a top-level list; an absent or empty list is no entries. */

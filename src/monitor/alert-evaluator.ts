@@ -5,7 +5,7 @@ import { transact, type ControlContext, type RecordEvent } from "../control/cont
 import { openIncident } from "../incidents/incident-store.js";
 import { changeCandidates, rankSuspects } from "../incidents/suspects.js";
 import type { RecordedEvent } from "../incidents/types.js";
-import type { AlertsTable, Database } from "../store/schema.js";
+import type { AlertsTable, ClustersTable, Database } from "../store/schema.js";
 import { toStoredEvent } from "../store/event-chain.js";
 import { evaluateAlertRule } from "./alert-rules/index.js";
 import { stepAlerts, type AlertTransition, type TrackedAlert } from "./alert-state.js";
@@ -74,7 +74,7 @@ export function startAlertEvaluator(ctx: ControlContext, options: AlertEvaluator
       try {
         const mem = memory.get(cluster.name) ?? { samples: new Map(), events: [], lastSeq: 0 };
         memory.set(cluster.name, mem);
-        await evaluateCluster(ctx, options, cluster.name, mem, changes);
+        await evaluateCluster(ctx, options, cluster, mem, changes);
       } catch (error) {
         options.onError?.(error);
       }
@@ -100,12 +100,13 @@ export function startAlertEvaluator(ctx: ControlContext, options: AlertEvaluator
 async function evaluateCluster(
   ctx: ControlContext,
   options: AlertEvaluatorOptions,
-  cluster: string,
+  clusterRow: Selectable<ClustersTable>,
   mem: ClusterMemory,
   changes: Map<number, Change | undefined>,
 ): Promise<void> {
+  const cluster = clusterRow.name;
   const now = ctx.clock();
-  const view = await loadView(ctx, cluster, mem, now);
+  const view = await loadView(ctx, clusterRow, mem, now);
   await loadChanges(ctx, mem.events, changes);
   const conditions = new Map<string, AlertCondition[]>();
   for (const rule of options.config.rules) {
@@ -261,20 +262,15 @@ async function persist(
   const fired = transition.kind === "fired";
   const suspects = fired ? p.suspectsFor(alert) : (JSON.parse(row.suspects) as Suspect[]);
   const silence = fired ? p.silenceOf(alert) : row.silenced_by === null ? undefined : { id: row.silenced_by };
-  await trx
-    .updateTable("alerts")
-    .set({
-      ...figures,
-      fired_at: alert.firedAt ?? row.fired_at,
-      resolved_at: alert.resolvedAt ?? null,
-      suspects: JSON.stringify(suspects),
-      silenced_by: silence?.id ?? null,
-    })
-    .where("id", "=", id)
-    .execute();
-  const saved = alertFromRow(
-    await trx.selectFrom("alerts").selectAll().where("id", "=", id).executeTakeFirstOrThrow(),
-  );
+  const changed = {
+    ...figures,
+    fired_at: alert.firedAt ?? row.fired_at,
+    resolved_at: alert.resolvedAt ?? null,
+    suspects: JSON.stringify(suspects),
+    silenced_by: silence?.id ?? null,
+  };
+  await trx.updateTable("alerts").set(changed).where("id", "=", id).execute();
+  const saved = alertFromRow({ ...row, ...changed });
   record({
     type: fired ? "alert.fired" : "alert.resolved",
     actor: "control-plane",
@@ -306,10 +302,11 @@ async function persist(
 /** The cluster as the rules see it now, reading only what is new since the last round. */
 async function loadView(
   ctx: ControlContext,
-  cluster: string,
+  clusterRow: Selectable<ClustersTable>,
   mem: ClusterMemory,
   now: number,
 ): Promise<ClusterView> {
+  const cluster = clusterRow.name;
   const db = ctx.store.db;
   const horizon = new Date(now - SAMPLE_MEMORY_MS).toISOString();
   const fresh = await samplesOf(ctx, cluster, {
@@ -356,7 +353,7 @@ async function loadView(
     now,
     samples: mem.samples,
     nodes,
-    expectedShares: await sharesOf(ctx, cluster, mem),
+    expectedShares: await sharesOf(ctx, clusterRow, mem),
     events: mem.events.filter((e) => e.at >= new Date(now - 5 * 60_000).toISOString()),
   };
 }
@@ -364,15 +361,11 @@ async function loadView(
 /** The simulator's shares for the cluster's approved state, computed again only when it changes. */
 async function sharesOf(
   ctx: ControlContext,
-  cluster: string,
+  row: Selectable<ClustersTable>,
   mem: ClusterMemory,
 ): Promise<ClusterView["expectedShares"]> {
   const db = ctx.store.db;
-  const row = await db
-    .selectFrom("clusters")
-    .selectAll()
-    .where("name", "=", cluster)
-    .executeTakeFirstOrThrow();
+  const cluster = row.name;
   const version = Number(row.current_version);
   const operations = await db
     .selectFrom("changes")

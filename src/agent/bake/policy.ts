@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readText } from "../../read-text.js";
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 import { LbguardError } from "../../errors.js";
 
@@ -160,15 +160,5 @@ export function parsePolicy(text: string, path: string): BakePolicy {
 
 /** Reads and parses a policy file; LBG_UNREADABLE_INPUT when it cannot be read or is not valid. */
 export async function readPolicy(path: string): Promise<BakePolicy> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new LbguardError(
-      "LBG_UNREADABLE_INPUT",
-      { path, reason: (error as Error).message },
-      { cause: error },
-    );
-  }
-  return parsePolicy(text, path);
+  return parsePolicy(await readText(path), path);
 }
