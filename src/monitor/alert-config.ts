@@ -1,6 +1,6 @@
 import { readText } from "../read-text.js";
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from "yaml";
-import { LbguardError } from "../errors.js";
+import { isMap, isScalar, isSeq, type Node, type YAMLMap } from "yaml";
+import { YamlReader } from "../yaml-reader.js";
 import { ALERT_RULE_KINDS, alertRuleKind } from "./alert-rules/index.js";
 import type { AlertRuleMeta } from "./alert-rules/rule.js";
 import {
@@ -52,45 +52,6 @@ export function parseDuration(value: unknown): number | undefined {
   return Number(match[1]) * (UNIT_S[match[2] ?? "s"] ?? 1);
 }
 
-/** A problem with the file, at a position, saying what to do. */
-interface Problem {
-  line: number;
-  column: number;
-  message: string;
-}
-
-/** Reads the YAML and records a positioned problem for each thing it cannot accept. */
-class Reader {
-  readonly problems: Problem[] = [];
-  readonly lines = new LineCounter();
-
-  problem(node: Node | null | undefined, message: string): void {
-    const at = this.lines.linePos(node?.range?.[0] ?? 0);
-    this.problems.push({ line: at.line, column: at.col, message });
-  }
-
-  line(node: Node | null | undefined): number {
-    return this.lines.linePos(node?.range?.[0] ?? 0).line;
-  }
-
-  unknownKeys(map: YAMLMap, known: readonly string[], what: string): void {
-    for (const pair of map.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : "";
-      if (!known.includes(key))
-        this.problem(
-          pair.key as Node,
-          `${what} has an unknown field '${key}'; the fields are ${known.join(", ")}`,
-        );
-    }
-  }
-
-  /** The node of `key` and its plain value (a scalar's value, else the node itself). */
-  field(map: YAMLMap, key: string): { node: Node | undefined; value: unknown } {
-    const node = map.get(key, true) as Node | undefined;
-    return { node, value: isScalar(node) ? node.value : node };
-  }
-}
-
 /**
  * Reads an alert rules file's text and lays it over the shipped rules: an entry named like a
  * shipped rule changes that rule (its severity, wait, parameters, or switches it off), any other
@@ -98,19 +59,10 @@ class Reader {
  * the shipped rules. Throws LBG_BAD_ALERT_RULES naming the file and line of every problem.
  */
 export function parseAlertConfig(text: string, file: string): AlertConfig {
-  const reader = new Reader();
-  const doc = parseDocument(text, { lineCounter: reader.lines, prettyErrors: false });
-  for (const error of doc.errors) {
-    const at = reader.lines.linePos(error.pos[0]);
-    reader.problems.push({
-      line: at.line,
-      column: at.col,
-      message: `not valid YAML (${error.message.split("\n")[0]}); fix the syntax there`,
-    });
-  }
+  const reader = new YamlReader(text, file);
   const rules = DEFAULT_ALERT_RULES.map((rule) => ({ ...rule, params: { ...rule.params } }));
   const receivers: Receiver[] = [];
-  const root = doc.contents;
+  const root = reader.root;
   if (reader.problems.length === 0 && root !== null && !isMap(root))
     reader.problem(root, "an alert rules file is a mapping with 'rules:' and 'receivers:' lists");
   if (reader.problems.length === 0 && isMap(root)) {
@@ -128,13 +80,7 @@ export function parseAlertConfig(text: string, file: string): AlertConfig {
       if (receiver !== undefined) receivers.push(receiver);
     }
   }
-  if (reader.problems.length > 0) {
-    const sorted = [...reader.problems].sort((a, b) => a.line - b.line || a.column - b.column);
-    throw new LbguardError("LBG_BAD_ALERT_RULES", {
-      path: file,
-      problems: sorted.map((p) => `\n  ${file}:${p.line}:${p.column}: ${p.message}`).join(""),
-    });
-  }
+  if (reader.problems.length > 0) throw reader.failure("LBG_BAD_ALERT_RULES");
   return { rules, receivers };
 }
 
@@ -144,7 +90,7 @@ export async function readAlertConfig(path: string): Promise<AlertConfig> {
 }
 
 /** The mappings of a top-level list; an absent or empty list is no entries. */
-function listOf(reader: Reader, root: YAMLMap, key: string): YAMLMap[] {
+function listOf(reader: YamlReader, root: YAMLMap, key: string): YAMLMap[] {
   const { node, value } = reader.field(root, key);
   if (node === undefined || value === null) return [];
   if (!isSeq(node)) {
@@ -163,7 +109,12 @@ function listOf(reader: Reader, root: YAMLMap, key: string): YAMLMap[] {
  * One entry of `rules:`, merged over the shipped or earlier rule of its name; undefined when it
  * has a problem. `rules` holds what is known so far, to catch a name given twice.
  */
-function readRule(reader: Reader, item: YAMLMap, file: string, rules: AlertRule[]): AlertRule | undefined {
+function readRule(
+  reader: YamlReader,
+  item: YAMLMap,
+  file: string,
+  rules: AlertRule[],
+): AlertRule | undefined {
   const before = reader.problems.length;
   reader.unknownKeys(item, RULE_KEYS, "a rule");
   const name = readName(reader, item, "rule");
@@ -210,7 +161,7 @@ function readRule(reader: Reader, item: YAMLMap, file: string, rules: AlertRule[
 }
 
 /** The severity, wait and switch an entry sets, whatever its kind. */
-function readRuleFields(reader: Reader, item: YAMLMap): Partial<AlertRule> {
+function readRuleFields(reader: YamlReader, item: YAMLMap): Partial<AlertRule> {
   const fields: Partial<AlertRule> = {};
   const severity = reader.field(item, "severity");
   if (severity.node !== undefined) {
@@ -240,7 +191,7 @@ function readRuleFields(reader: Reader, item: YAMLMap): Partial<AlertRule> {
   return fields;
 }
 
-function readParams(reader: Reader, item: YAMLMap, meta: AlertRuleMeta, rule: AlertRule): void {
+function readParams(reader: YamlReader, item: YAMLMap, meta: AlertRuleMeta, rule: AlertRule): void {
   const { node, value } = reader.field(item, "params");
   if (node === undefined || value === null) return;
   const names = Object.keys(meta.params);
@@ -279,7 +230,7 @@ function readParams(reader: Reader, item: YAMLMap, meta: AlertRuleMeta, rule: Al
   }
 }
 
-function readReceiver(reader: Reader, item: YAMLMap, names: Set<string>): Receiver | undefined {
+function readReceiver(reader: YamlReader, item: YAMLMap, names: Set<string>): Receiver | undefined {
   const before = reader.problems.length;
   reader.unknownKeys(item, RECEIVER_KEYS, "a receiver");
   const name = readName(reader, item, "receiver");
@@ -313,7 +264,7 @@ function readReceiver(reader: Reader, item: YAMLMap, names: Set<string>): Receiv
 }
 
 /** The entry's kebab-case `name:`, or undefined with a problem. */
-function readName(reader: Reader, item: YAMLMap, what: string): string | undefined {
+function readName(reader: YamlReader, item: YAMLMap, what: string): string | undefined {
   const { node, value } = reader.field(item, "name");
   if (typeof value === "string" && NAME.test(value)) return value;
   if (node === undefined) reader.problem(item, `a ${what} needs 'name:'`);
