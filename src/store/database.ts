@@ -8,6 +8,7 @@ import { LbguardError } from "../errors.js";
 import * as initial from "./migrations/0001-initial.js";
 import * as rolloutNodeIndex from "./migrations/0002-rollout-node-index.js";
 import * as monitoring from "./migrations/0003-monitoring.js";
+import * as vrrp from "./migrations/0004-vrrp.js";
 import type { Database } from "./schema.js";
 
 export type StoreDialect = "sqlite" | "postgres";
@@ -42,6 +43,7 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
     "0001-initial": { up: (db) => initial.up(db, dialect) },
     "0002-rollout-node-index": { up: (db) => rolloutNodeIndex.up(db) },
     "0003-monitoring": { up: (db) => monitoring.up(db, dialect) },
+    "0004-vrrp": { up: (db) => vrrp.up(db) },
   };
 }
 

@@ -70,6 +70,14 @@ export interface NodesTable {
   /** Drift[] as JSON, null when none. */
   drift: string | null;
   created_at: string;
+  /** The VRRP instance's state as the agent last reported it (MASTER, BACKUP, FAULT, …). */
+  vrrp_state: string | null;
+  /** 1 when the node held the VIP at that report, 0 when not. */
+  vrrp_holds_vip: number | null;
+  /** When the agent last reported its VRRP state. */
+  vrrp_seen_at: string | null;
+  /** sha256 of the keepalived.conf on the node, as it reported it. */
+  keepalived_hash: string | null;
 }
 
 export interface VersionsTable {
@@ -81,6 +89,8 @@ export interface VersionsTable {
   message: string;
   parent: number | null;
   created_at: string;
+  /** The keepalived pair file (YAML) versioned with the config, null without a pair. */
+  vrrp: string | null;
 }
 
 export interface ChangesTable {
@@ -122,6 +132,11 @@ export interface RolloutsTable {
   started_by: string;
   created_at: string;
   finished_at: string | null;
+  /**
+   * `cluster/node` of the node that held the VIP when a pair rollout started: it goes last and
+   * hands the VIP over once the backup canary stands by. Null: the nodes go in name order.
+   */
+  vip_holder: string | null;
 }
 
 export interface RolloutNodesTable {
