@@ -1,0 +1,22 @@
+import { readFileSync } from "node:fs";
+
+/**
+ * The command line of a live process, from /proc; undefined when the process is gone (or a
+ * zombie), or "" when /proc cannot be read but the PID exists, in which case callers trust
+ * the PID as recorded. Comparing it with the command line recorded at start keeps a
+ * reused PID from ever being signalled.
+ */
+export function processCommand(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    if (stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z") return undefined;
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return "";
+    } catch {
+      return undefined;
+    }
+  }
+}
