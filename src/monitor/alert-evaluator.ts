@@ -1,5 +1,5 @@
 import { sql, type Selectable, type Transaction } from "kysely";
-import type { Change, RuntimeOperationSpec } from "../control/api-types.js";
+import type { Change } from "../control/api-types.js";
 import { getChange } from "../control/changes.js";
 import { transact, type ControlContext, type RecordEvent } from "../control/control-context.js";
 import { openIncident } from "../incidents/incident-store.js";
@@ -11,8 +11,8 @@ import { evaluateAlertRule } from "./alert-rules/index.js";
 import { stepAlerts, type AlertTransition, type TrackedAlert } from "./alert-state.js";
 import { alertFromRow } from "./alert-store.js";
 import type { ClusterNode, ClusterView } from "./cluster-view.js";
-import { expectedSharesFor } from "./expected-shares.js";
 import { samplesOf } from "./metric-store.js";
+import { expectedSharesByNode } from "./node-expected-shares.js";
 import { enqueueNotifications } from "./notify/outbox.js";
 import type { NotificationLinks } from "./notify/payloads.js";
 import { monitorMetrics } from "./prometheus.js";
@@ -50,17 +50,18 @@ interface ClusterMemory {
   samplesUntil?: string;
   events: RecordedEvent[];
   lastSeq: number;
-  shares?: { key: string; shares: ClusterView["expectedShares"] };
+  /** Expected shares by approved-state key, for the versions the nodes run. */
+  shares: Map<string, ClusterView["expectedShares"]>;
 }
 
 /**
  * Evaluates the alert rules over every cluster each `everyMs`: builds the cluster's view (its
  * nodes' samples, their last reports and drift, the simulator's expected shares for the approved
- * state, recent events), asks each rule what is true now, and moves the alerts on with the state
- * machine. The step is taken in one transaction that first locks the cluster's alerts (an
- * advisory lock on PostgreSQL), so replicas that evaluate at the same time cannot fire one alert
- * twice. A firing alert gets its suspects ranked, an `alert.fired` event, its notifications
- * queued (unless silenced) and, when critical, an incident.
+ * state of the version each node runs, recent events), asks each rule what is true now, and
+ * moves the alerts on with the state machine. The step is taken in one transaction that first
+ * locks the cluster's alerts (an advisory lock on PostgreSQL), so replicas that evaluate at the
+ * same time cannot fire one alert twice. A firing alert gets its suspects ranked, an
+ * `alert.fired` event, its notifications queued (unless silenced) and, when critical, an incident.
  */
 export function startAlertEvaluator(ctx: ControlContext, options: AlertEvaluatorOptions): AlertEvaluator {
   const memory = new Map<string, ClusterMemory>();
@@ -72,7 +73,12 @@ export function startAlertEvaluator(ctx: ControlContext, options: AlertEvaluator
     const clusters = await ctx.store.db.selectFrom("clusters").selectAll().execute();
     for (const cluster of clusters) {
       try {
-        const mem = memory.get(cluster.name) ?? { samples: new Map(), events: [], lastSeq: 0 };
+        const mem = memory.get(cluster.name) ?? {
+          samples: new Map(),
+          events: [],
+          lastSeq: 0,
+          shares: new Map(),
+        };
         memory.set(cluster.name, mem);
         await evaluateCluster(ctx, options, cluster, mem, changes);
       } catch (error) {
@@ -346,49 +352,27 @@ async function loadView(
       lastSeenAt: Date.parse(row.last_seen_at ?? row.created_at),
       ...(health?.haproxy ? { haproxy: health.haproxy } : {}),
       ...(row.drift ? { drift: JSON.parse(row.drift) as ClusterNode["drift"] } : {}),
+      ...(row.vrrp_state !== null && row.vrrp_seen_at !== null
+        ? {
+            vrrp: {
+              state: row.vrrp_state,
+              holdsVip: Number(row.vrrp_holds_vip) === 1,
+              seenAt: Date.parse(row.vrrp_seen_at),
+            },
+          }
+        : {}),
     };
   });
+  const shares = await expectedSharesByNode(db, clusterRow, nodeRows, mem.shares);
   return {
     cluster,
     now,
     samples: mem.samples,
     nodes,
-    expectedShares: await sharesOf(ctx, clusterRow, mem),
+    expectedShares: shares.cluster,
+    nodeExpectedShares: shares.nodes,
     events: mem.events.filter((e) => e.at >= new Date(now - 5 * 60_000).toISOString()),
   };
-}
-
-/** The simulator's shares for the cluster's approved state, computed again only when it changes. */
-async function sharesOf(
-  ctx: ControlContext,
-  row: Selectable<ClustersTable>,
-  mem: ClusterMemory,
-): Promise<ClusterView["expectedShares"]> {
-  const db = ctx.store.db;
-  const cluster = row.name;
-  const version = Number(row.current_version);
-  const operations = await db
-    .selectFrom("changes")
-    .select(["id", "operation"])
-    .where("cluster", "=", cluster)
-    .where("kind", "=", "runtime")
-    .where("parent", "=", version)
-    .where("state", "=", "applied")
-    .orderBy("id")
-    .execute();
-  const key = `${version}:${operations.map((o) => o.id).join(",")}:${row.rps}`;
-  if (mem.shares?.key === key) return mem.shares.shares;
-  const text = await db.selectFrom("versions").select("text").where("id", "=", version).executeTakeFirst();
-  const shares = text
-    ? expectedSharesFor({
-        config: text.text,
-        operations: operations.map((o) => JSON.parse(o.operation ?? "{}") as RuntimeOperationSpec),
-        rps: Number(row.rps),
-        inventory: row.inventory,
-      })
-    : new Map<string, Map<string, number>>();
-  mem.shares = { key, shares };
-  return shares;
 }
 
 function recordedOf(row: Parameters<typeof toStoredEvent>[0]): RecordedEvent {

@@ -11,6 +11,8 @@ export interface ClusterNode {
   haproxy?: "up" | "down";
   /** Present while the node differs from what was approved. */
   drift?: readonly Drift[];
+  /** The node's last VRRP report, when its agent runs keepalived. */
+  vrrp?: { state: string; holdsVip: boolean; seenAt: number };
 }
 
 /** Everything an alert rule may read about one cluster at one moment. */
@@ -21,8 +23,17 @@ export interface ClusterView {
   /** Node → raw samples, oldest first (at least the last 15 minutes when available). */
   samples: ReadonlyMap<string, readonly MetricSample[]>;
   nodes: readonly ClusterNode[];
-  /** Backend → server → share of the backend's picks (0 to 1) the simulator predicts for the running version. */
+  /**
+   * Backend → server → share of the backend's picks (0 to 1) the simulator predicts for the
+   * cluster's current version with its approved runtime changes.
+   */
   expectedShares: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /**
+   * Node → the same prediction for the version that node runs, which differs from the cluster's
+   * during a rollout (a canary bakes the new version, the others still run the old one). A node
+   * not listed runs the cluster's version; read it with {@link expectedSharesOn}.
+   */
+  nodeExpectedShares?: ReadonlyMap<string, ReadonlyMap<string, ReadonlyMap<string, number>>>;
   /** Recent events, oldest first. */
   events: readonly RecordedEvent[];
 }
@@ -87,6 +98,14 @@ export function windowTotals(samples: readonly MetricSample[], fromMs: number, t
     }
   }
   return { ms, rows };
+}
+
+/** The shares the simulator predicts for what `node` runs: its own version's, else the cluster's. */
+export function expectedSharesOn(
+  view: ClusterView,
+  node: string,
+): ReadonlyMap<string, ReadonlyMap<string, number>> {
+  return view.nodeExpectedShares?.get(node) ?? view.expectedShares;
 }
 
 /** A node's newest sample, unless it is older than {@link STALE_SAMPLE_MS} at `now`. */

@@ -82,6 +82,8 @@ export const ALERT_KINDS = [
   "node-unreachable",
   "drift",
   "config-applied",
+  "config-rolled-back",
+  "split-brain",
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 

@@ -1,7 +1,7 @@
 import type { RecordedEvent } from "../../incidents/types.js";
 import type { ClusterView } from "../cluster-view.js";
-import type { AlertCondition, AlertLabels, AlertRule } from "../types.js";
-import { type AlertRuleMeta, paramsOf, seconds, subjectOf } from "./rule.js";
+import type { AlertCondition, AlertRule } from "../types.js";
+import { type AlertRuleMeta, latestPerNode, paramsOf } from "./rule.js";
 
 /**
  * Not a problem: a marker that a node's configuration changed, so that whoever looks at an
@@ -21,28 +21,7 @@ export const meta: AlertRuleMeta = {
 
 /** The nodes that took a new configuration within the last `holdS` seconds, latest change each. */
 export function evaluate(view: ClusterView, rule: AlertRule): AlertCondition[] {
-  const holdS = paramsOf(meta, rule).holdS ?? 0;
-  const latest = new Map<string, { labels: AlertLabels; at: number; what: string }>();
-  for (const event of view.events) {
-    const what = describe(event);
-    const at = Date.parse(event.at);
-    if (what === undefined || Number.isNaN(at) || view.now - at >= holdS * 1000) continue;
-    const node = nodeOf(event);
-    const labels = node === undefined ? {} : { node };
-    const key = node ?? "";
-    const seen = latest.get(key);
-    if (seen === undefined || at >= seen.at) latest.set(key, { labels, at, what });
-  }
-  return [...latest.values()].map(({ labels, at, what }) => {
-    const ago = Math.max(0, (view.now - at) / 1000);
-    return {
-      labels,
-      value: ago,
-      threshold: holdS,
-      unit: "s",
-      summary: `${subjectOf(labels)} ${what} ${seconds(Math.round(ago))} ago.`,
-    };
-  });
+  return latestPerNode(view, paramsOf(meta, rule).holdS ?? 0, describe);
 }
 
 /** What the event says was applied, or undefined when it is not an applied change. */
@@ -56,11 +35,4 @@ function describe(event: RecordedEvent): string | undefined {
   if (event.type === "agent.apply.promoted") return "kept a new configuration after its bake";
   if (event.type === "agent.runtime.kept") return "kept a runtime change after its bake";
   return undefined;
-}
-
-/** The node named by an event's subject, `node:CLUSTER/NODE` (or `node:NODE`). */
-function nodeOf(event: RecordedEvent): string | undefined {
-  if (event.subject === undefined || !event.subject.startsWith("node:")) return undefined;
-  const id = event.subject.slice("node:".length);
-  return id.slice(id.lastIndexOf("/") + 1) || undefined;
 }

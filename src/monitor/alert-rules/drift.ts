@@ -9,7 +9,7 @@ import { type AlertRuleMeta, seconds, subjectOf } from "./rule.js";
 export const meta: AlertRuleMeta = {
   kind: "drift",
   description:
-    "A node that differs from its approved configuration, in the file (haproxy.cfg edited on disk) or at runtime (weights or states set by hand). The value is how long it has differed, in seconds.",
+    "A node that differs from its approved configuration, in the file (haproxy.cfg edited on disk), at runtime (weights or states set by hand) or in keepalived.conf (not the one rendered for the approved pair file). The value is how long it has differed, in seconds.",
   unit: "s",
   defaultSeverity: "warning",
   defaultForS: 0,

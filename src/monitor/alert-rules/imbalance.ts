@@ -1,25 +1,28 @@
 import {
   type ClusterView,
   currentSample,
+  expectedSharesOn,
   percentOf,
   rowKey,
+  sampleTime,
   serversByBackend,
   takesNewRequests,
   windowTotals,
 } from "../cluster-view.js";
-import type { AlertCondition, AlertRule } from "../types.js";
+import type { AlertCondition, AlertRule, MetricSample } from "../types.js";
 import { type AlertRuleMeta, fixed, paramsOf, seconds, subjectOf } from "./rule.js";
 
 /**
  * Traffic spread otherwise than the running configuration says: a weight set by hand on the
  * runtime API, a server slow to accept connections, sticky sessions piling onto one server. The
  * prediction is renormalised over the servers that take requests now, so a server that is DOWN
- * or drained is server-down's business, not a drift of the others.
+ * or drained is server-down's business, not a drift of the others. Each node is judged against
+ * the version it runs, so a canary baking a new version is not held to the old one's shares.
  */
 export const meta: AlertRuleMeta = {
   kind: "imbalance",
   description:
-    "Per node and backend, each server's share of the backend's picks over the last `windowS` seconds against the share the simulator predicts for the running version, renormalised over the servers that take new requests in the latest sample (not DOWN, MAINT, DRAIN or NOLB). True when a server is more than `maxPoints` percentage points off, and more than three standard errors of its predicted share (so that chance alone in a random or leastconn pool of few picks does not fire it), with at least `minPicks` picks in the window; the alert names the server furthest off (on a tie, the one below its share).",
+    "Per node and backend, each server's share of the backend's picks over the last `windowS` seconds (or since the node's latest reload, when more recent) against the share the simulator predicts for the version that node runs (during a rollout, the canary's new one or the old one), renormalised over the servers that take new requests in the latest sample (not DOWN, MAINT, DRAIN or NOLB). True when a server is more than `maxPoints` percentage points off, and more than three standard errors of its predicted share (so that chance alone in a random or leastconn pool of few picks does not fire it), with at least `minPicks` picks in the window; the alert names the server furthest off (on a tie, the one below its share).",
   unit: "points",
   defaultSeverity: "warning",
   defaultForS: 2,
@@ -52,9 +55,10 @@ export function evaluate(view: ClusterView, rule: AlertRule): AlertCondition[] {
   for (const [node, samples] of view.samples) {
     const latest = currentSample(samples, view.now);
     if (latest === undefined) continue;
-    const window = windowTotals(samples, view.now - windowS * 1000, view.now);
+    const window = windowTotals(samples, windowStart(samples, view.now - windowS * 1000), view.now);
+    const predicted = expectedSharesOn(view, node);
     for (const [backend, servers] of serversByBackend(latest)) {
-      const expected = view.expectedShares.get(backend);
+      const expected = predicted.get(backend);
       if (expected === undefined) continue;
       const usable = servers.filter((s) => takesNewRequests(s.status));
       const picks = usable.map((s) => window.rows.get(rowKey(s))?.picked ?? 0);
@@ -87,6 +91,22 @@ export function evaluate(view: ClusterView, rule: AlertRule): AlertCondition[] {
     }
   }
   return conditions;
+}
+
+/**
+ * Where a node's window starts: `fromMs`, or later at the interval of its latest reload. A reload
+ * may change the pool (a rollout adds a server, a rollback takes it away), and picks made under
+ * the previous configuration would be judged against the new one's shares; the sample that
+ * carries the reload counts, as the agent samples the old worker right before it.
+ */
+function windowStart(samples: readonly MetricSample[], fromMs: number): number {
+  for (let i = samples.length - 1; i >= 0; i--) {
+    const sample = samples[i] as MetricSample;
+    const endMs = sampleTime(sample);
+    if (endMs <= fromMs) break;
+    if (sample.reset) return Math.max(fromMs, endMs - sample.intervalMs);
+  }
+  return fromMs;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { AlertCondition, AlertKind, AlertRule } from "../types.js";
 import * as backendUnavailable from "./backend-unavailable.js";
 import * as clientErrorSurge from "./client-error-surge.js";
 import * as configApplied from "./config-applied.js";
+import * as configRolledBack from "./config-rolled-back.js";
 import * as drift from "./drift.js";
 import * as errorRatio from "./error-ratio.js";
 import * as imbalance from "./imbalance.js";
@@ -12,12 +13,14 @@ import * as nodeUnreachable from "./node-unreachable.js";
 import * as requestRateCollapse from "./request-rate-collapse.js";
 import type { AlertRuleKind } from "./rule.js";
 import * as serverDown from "./server-down.js";
+import * as splitBrain from "./split-brain.js";
 
 /** Every kind of alert rule, sorted by kind. A meta-test keeps this list sorted and complete. */
 export const ALERT_RULE_KINDS: readonly AlertRuleKind[] = [
   backendUnavailable,
   clientErrorSurge,
   configApplied,
+  configRolledBack,
   drift,
   errorRatio,
   imbalance,
@@ -25,6 +28,7 @@ export const ALERT_RULE_KINDS: readonly AlertRuleKind[] = [
   nodeUnreachable,
   requestRateCollapse,
   serverDown,
+  splitBrain,
 ];
 
 const BY_KIND = new Map<AlertKind, AlertRuleKind>(ALERT_RULE_KINDS.map((k) => [k.meta.kind, k]));

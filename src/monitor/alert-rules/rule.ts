@@ -1,3 +1,4 @@
+import type { RecordedEvent } from "../../incidents/types.js";
 import type { ClusterView } from "../cluster-view.js";
 import type { AlertCondition, AlertKind, AlertLabels, AlertRule, AlertSeverity } from "../types.js";
 
@@ -52,3 +53,45 @@ export const fixed = (n: number): string => n.toFixed(1);
 
 /** Seconds as written in summaries: `30 s`, `0.5 s`. */
 export const seconds = (s: number): string => `${Number(s.toFixed(2))} s`;
+
+/** The node named by an event's subject, `node:CLUSTER/NODE` (or `node:NODE`). */
+export function nodeOf(event: RecordedEvent): string | undefined {
+  if (event.subject === undefined || !event.subject.startsWith("node:")) return undefined;
+  const id = event.subject.slice("node:".length);
+  return id.slice(id.lastIndexOf("/") + 1) || undefined;
+}
+
+/**
+ * One condition per node for the latest event `describe` names within the last `holdS` seconds:
+ * the shape of the rules that mark something a node did (took a change, rolled one back). At the
+ * same instant, an event `preferred` says more wins.
+ */
+export function latestPerNode(
+  view: ClusterView,
+  holdS: number,
+  describe: (event: RecordedEvent) => string | undefined,
+  preferred: (event: RecordedEvent) => boolean = () => true,
+): AlertCondition[] {
+  const latest = new Map<string, { labels: AlertLabels; at: number; what: string }>();
+  for (const event of view.events) {
+    const what = describe(event);
+    const at = Date.parse(event.at);
+    if (what === undefined || Number.isNaN(at) || view.now - at >= holdS * 1000) continue;
+    const node = nodeOf(event);
+    const key = node ?? "";
+    const seen = latest.get(key);
+    if (seen === undefined || at > seen.at || (at === seen.at && preferred(event))) {
+      latest.set(key, { labels: node === undefined ? {} : { node }, at, what });
+    }
+  }
+  return [...latest.values()].map(({ labels, at, what }) => {
+    const ago = Math.max(0, (view.now - at) / 1000);
+    return {
+      labels,
+      value: ago,
+      threshold: holdS,
+      unit: "s",
+      summary: `${subjectOf(labels)} ${what} ${seconds(Math.round(ago))} ago.`,
+    };
+  });
+}
