@@ -185,6 +185,30 @@ export const ERRORS = {
     message: "the alert rules {path} are not usable:{problems}",
     hint: "Fix the lines named above; docs/alerts.md lists every rule kind, its parameters and the receivers' fields.",
   },
+  LBG_HAPROXY_MISSING: {
+    exitCode: 2,
+    httpStatus: 500,
+    message: "{binary} cannot be run ({reason}), and {command} runs real HAProxy load balancers",
+    hint: "Install HAProxy: sudo apt-get install -y haproxy (Debian, Ubuntu); or name the binary with --haproxy PATH.",
+  },
+  LBG_DEMO_FAILED: {
+    exitCode: 1,
+    httpStatus: 500,
+    message: "the demo did not start: {detail}",
+    hint: "An address in use is usually another demo or 'lbguard serve': stop it, or move the demo with --listen, --addresses and --first-port; the logs are in the demo's directory.",
+  },
+  LBG_BAD_VRRP: {
+    exitCode: 2,
+    httpStatus: 400,
+    message: "the pair file {path} is not usable:{problems}",
+    hint: "Fix the lines named above; docs/vrrp.md lists every field of a pair file with its limits.",
+  },
+  LBG_KEEPALIVED_NOT_RUNNING: {
+    exitCode: 1,
+    httpStatus: 502,
+    message: "keepalived is not running: {detail}",
+    hint: "Start keepalived (systemctl start keepalived) and name its pid file with --keepalived-pid; 'lbguard vrrp render PAIR --node NAME --dir DIR' writes its first configuration.",
+  },
   LBG_INTERNAL: {
     exitCode: 1,
     httpStatus: 500,

@@ -30,6 +30,15 @@ export interface ApplyRequest {
   bakeS?: number;
   /** The haproxy binary for the gate's `haproxy -c`. */
   haproxy: string;
+  /** The apply's id, when the caller named it already (for a part it applied itself); default: a new one. */
+  apply?: string;
+  /**
+   * Runs after the reload, before the bake, journaled as part of the bake (a killed agent
+   * reverts the change as for a killed bake). The bake starts when it resolves ready, its window
+   * counted from then; otherwise the change is rolled back for the reason it gives. A backup of
+   * a redundant pair waits here until it holds the VIP, so that it bakes under live traffic.
+   */
+  beforeBake?: (apply: string) => Promise<{ ready: true } | { ready: false; reason: string }>;
 }
 
 /** How an apply ended. */
@@ -44,7 +53,7 @@ export interface ApplyOutcome {
   /** `haproxy -c` errors, for `invalid`. */
   invalid?: Finding[];
   breaches?: Breach[];
-  /** Why it failed, for `failed`. */
+  /** Why it failed, for `failed`; why it was rolled back before its bake, for such a `rolled-back`. */
   error?: string;
   /** Milliseconds on the agent's clock. */
   times: { startedAt: number; appliedAt?: number; decidedAt?: number; restoredAt?: number };
@@ -80,7 +89,7 @@ async function applyLocked(
   ctx: AgentContext,
   request: ApplyRequest,
 ): Promise<ApplyOutcome> {
-  const apply = newOperationId("apply", ctx.clock());
+  const apply = request.apply ?? newOperationId("apply", ctx.clock());
   const times: ApplyOutcome["times"] = { startedAt: ctx.clock() };
   const log = (type: Parameters<typeof ctx.events.append>[0]["type"], evidence?: Record<string, unknown>) =>
     ctx.events.append({ apply, type, actor: request.actor, ...(evidence ? { evidence } : {}) });
@@ -186,10 +195,23 @@ async function applyLocked(
   failpoint("after-reload");
 
   ctx.journal.record({ ...entry, step: "baking" });
+  let bakeFrom = times.appliedAt;
+  if (request.beforeBake) {
+    const ready = await request.beforeBake(apply);
+    if (!ready.ready) {
+      await restore(node, ctx, entry, previous, judgement.running, {
+        reason: "not baked",
+        error: ready.reason,
+      });
+      times.restoredAt = ctx.clock();
+      return { apply, status: "rolled-back", error: ready.reason, times };
+    }
+    bakeFrom = ctx.clock();
+  }
   const bakeMs = (request.bakeS ?? ctx.policy.bakeS) * 1000;
   const watched = await watchChange(node, ctx, {
     baseline,
-    appliedAt: times.appliedAt,
+    appliedAt: bakeFrom,
     bakeMs,
     expectedShares: expectedShares(judgement.prediction),
   });

@@ -28,7 +28,17 @@ export type AgentEventType =
   | "server.state-changed"
   | "drift.seen"
   | "drift.cleared"
-  | "drift.restored";
+  | "drift.restored"
+  | "apply.standby"
+  | "apply.active"
+  | "keepalived.invalid"
+  | "keepalived.replaced"
+  | "keepalived.restored"
+  | "keepalived.recovered"
+  | "vrrp.state-changed"
+  | "vrrp.handover-started"
+  | "vrrp.handed-over"
+  | "vrrp.handover-failed";
 
 /** One line of the agent's event log. */
 export interface AgentEvent {

@@ -1,4 +1,6 @@
 import { parseArgs } from "node:util";
+import { connectKeepalived, DEFAULT_KEEPALIVED_PID } from "../agent/keepalived-node.js";
+import { recoverKeepalived } from "../agent/managed/keepalived-apply.js";
 import { recoverNode } from "../agent/recover.js";
 import { runManagedAgent } from "../agent/managed/managed-agent.js";
 import { isAuthFailure } from "../agent/managed/managed-run.js";
@@ -32,6 +34,13 @@ control plane cannot be reached, HAProxy keeps running as it is and the agent re
 doubling to 15 s), keeping the last 900 stats samples. Its progress is kept in
 DATA/managed.json.
 
+On a node of a redundant pair (--keepalived-dir), a version's pair file is rendered into
+this node's keepalived.conf and scripts, checked with keepalived -t, written, and loaded
+with SIGHUP; keepalived must still run a second later, or the previous files go back. The
+VRRP state and whether the node holds the VIP are reported within a second of a change.
+It hands the VIP over when the control plane asks (a maintenance flag fails the health
+check), and a backup canary bakes only once it holds the VIP. See docs/agent.md.
+
 Options:
   --server URL           the control plane, e.g. https://lbguard.example:8700
                          (default $LBGUARD_SERVER; unset: local mode)
@@ -41,6 +50,13 @@ Options:
   --stats-interval SECONDS
                          managed mode: how often to sample the stats for the control
                          plane (default 1)
+  --keepalived-dir DIR   managed mode, a node of a redundant pair: where keepalived.conf,
+                         its health and notify scripts, the VRRP state file and the
+                         maintenance flag live (keepalived runs with -f DIR/keepalived.conf).
+                         Without it, versions are applied without their pair file.
+  --keepalived-pid FILE  keepalived's pid file, signalled (SIGHUP) after a new
+                         keepalived.conf (default ${DEFAULT_KEEPALIVED_PID}; needs
+                         --keepalived-dir)
   -h, --help             show this help
 
 ${NODE_HELP}
@@ -64,6 +80,8 @@ export async function agentCommand(
       "stats-interval": { type: "string" },
       server: { type: "string" },
       token: { type: "string" },
+      "keepalived-dir": { type: "string" },
+      "keepalived-pid": { type: "string" },
     },
   });
   if (values.help) {
@@ -87,11 +105,23 @@ export async function agentCommand(
   if (server && !token) {
     throw new LbguardError("LBG_USAGE", { detail: "--server needs --token (or LBGUARD_TOKEN)" });
   }
+  if (values["keepalived-pid"] !== undefined && values["keepalived-dir"] === undefined) {
+    throw new LbguardError("LBG_USAGE", { detail: "--keepalived-pid needs --keepalived-dir" });
+  }
+  const keepalived =
+    values["keepalived-dir"] !== undefined
+      ? connectKeepalived({
+          dir: values["keepalived-dir"],
+          pidFile: values["keepalived-pid"] ?? DEFAULT_KEEPALIVED_PID,
+        })
+      : undefined;
   const { node, ctx, actor, haproxy } = await openNode(values);
   ctx.events.onAppend((event) => err(`${describeEvent(event)}\n`));
   try {
     const recovered = await recoverNode(node, ctx);
     if (!recovered) err("no interrupted apply to finish\n");
+    // The keepalived part of an interrupted apply follows its HAProxy part.
+    if (keepalived) await recoverKeepalived(keepalived, ctx, recovered);
     if (values.once) return 0;
     const stop = new AbortController();
     const onSignal = (): void => stop.abort();
@@ -109,6 +139,7 @@ export async function agentCommand(
         ctx,
         client,
         haproxy,
+        ...(keepalived ? { keepalived } : {}),
         intervalMs,
         statsIntervalMs: statsIntervalS * 1000,
         signal: stop.signal,

@@ -18,6 +18,7 @@ import { stopProcess } from "../haproxy/runtime/master-process.js";
 import { bindAddresses, delay } from "../haproxy/runtime/process-helpers.js";
 import { sendSocketCommand } from "../haproxy/runtime/socket-command.js";
 import type { InventoryRole } from "../inventory/inventory.js";
+import { processCommand } from "../lab/process-command.js";
 import type { LabServer } from "../lab/scenario.js";
 
 export const LAB_HELP = `Usage: lbguard lab up FILE [--config CFG] [--dir DIR]
@@ -420,25 +421,6 @@ async function workersOf(masterSocket: string): Promise<number[]> {
     () => "",
   );
   return parseShowProc(answer)?.workers.map((w) => w.pid) ?? [];
-}
-
-/**
- * The command line of a live process, from /proc; undefined when the process is gone (or a
- * zombie), or when /proc cannot be read, in which case PIDs are trusted as recorded.
- */
-function processCommand(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    if (stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z") return undefined;
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
-  } catch {
-    try {
-      process.kill(pid, 0);
-      return "";
-    } catch {
-      return undefined;
-    }
-  }
 }
 
 /**

@@ -8,6 +8,7 @@ import { applyCommand } from "./apply-command.js";
 import { auditCommand } from "./audit-command.js";
 import { checkCommand } from "./check-command.js";
 import { clusterCommand } from "./cluster-command.js";
+import { demoCommand } from "./demo-command.js";
 import { drillCommand } from "./drill-command.js";
 import { gateCommand } from "./gate-command.js";
 import { incidentCommand } from "./incident-command.js";
@@ -24,6 +25,7 @@ import { rollbackCommand, rolloutCommand } from "./rollout-command.js";
 import { serverCommand } from "./server-command.js";
 import { silenceCommand } from "./silence-command.js";
 import { simulateCommand } from "./simulate-command.js";
+import { vrrpCommand } from "./vrrp-command.js";
 import { packageVersion } from "./package-files.js";
 import { explainCommand, rulesCommand } from "./rules-command.js";
 
@@ -45,9 +47,14 @@ Commands:
   explain RULE         show what a rule catches, why it matters and how to fix it
   lab up|down          run emulated servers and a real HAProxy on this machine
   drill run FILE...    rehearse a change on a lab: gate, forced apply, automatic rollback
+  vrrp check|render PAIR   the keepalived pair sharing a VIP: check a pair file (rules,
+                       keepalived -t), render a node's keepalived.conf and scripts
+  demo                 run a lab cluster to try lbguard on: control plane and dashboard, two
+                       HAProxy nodes with agents, emulated servers, steady traffic
 
 Control plane (talks to 'lbguard serve'; see docs/control-plane.md):
-  serve                run the control plane: REST API, store (SQLite or PostgreSQL), agents' long poll
+  serve                run the control plane: web dashboard at /, REST API, store (SQLite or
+                       PostgreSQL), agents' long poll
   backup create FILE   copy the control-plane store to a checksummed file
   backup restore FILE  load a backup into an empty store (or one emptied with --replace)
   cluster create|show|policy   register a cluster, show it, set its approval and drift policy
@@ -87,7 +94,9 @@ const COMMANDS = new Set([
   "server",
   "agent",
   "lab",
+  "demo",
   "drill",
+  "vrrp",
   "cluster",
   "propose",
   "submit",
@@ -148,6 +157,10 @@ export async function main(
         return explainCommand(rest, out);
       case "lab":
         return await labCommand(rest, out, err);
+      case "vrrp":
+        return await vrrpCommand(rest, out, err);
+      case "demo":
+        return await demoCommand(rest, out, err);
       case "cluster":
         return await clusterCommand(rest, out);
       case "propose":

@@ -8,7 +8,10 @@ export const NODES_HELP = `Usage: lbguard nodes [options]
 
 nodes      the cluster's load-balancer nodes: desired and applied version, the first 12 hex
            digits of the running haproxy.cfg's sha256, health (HAProxy up or down, servers up,
-           request rate), when the agent last reported (UTC) and drift, each drift's diff below
+           request rate), the VRRP state when agents report one (MASTER, BACKUP, FAULT; VIP
+           when the node holds it), when the agent last reported (UTC) and drift (file,
+           runtime, keepalived), each drift's diff below; a warning when the cluster has a
+           single node
 nodes add  adds a node (admin) and prints its agent token, shown only this once, with the
            command to run on the node: lbguard agent --server URL --token TOKEN
 

@@ -12,7 +12,8 @@ import {
   type Control,
 } from "./server-options.js";
 
-export const PROPOSE_HELP = `Usage: lbguard propose FILE -m MESSAGE [--parent V] [--draft] [options]
+export const PROPOSE_HELP = `Usage: lbguard propose FILE -m MESSAGE [--vrrp PAIR] [--parent V] [--draft] [options]
+       lbguard propose --vrrp PAIR -m MESSAGE [--parent V] [--draft] [options]
        lbguard propose --runtime ACTION BACKEND/SERVER -m MESSAGE [options]
        lbguard submit CHANGE [options]
 
@@ -21,7 +22,10 @@ propose  asks for a change to the cluster (operator): FILE is the new haproxy.cf
          version). The server runs the gate against the parent version (rules, haproxy -c
          when it runs with --haproxy-check, the traffic prediction and the plan) and records
          the verdict, findings, plan and risk; the cluster's policy says how many approvals
-         the risk needs.
+         the risk needs. --vrrp PAIR gives the keepalived pair file (YAML) the version
+         carries beside haproxy.cfg; without FILE the new version keeps the parent's
+         haproxy.cfg, without --vrrp the parent's pair file. The pair must name exactly the
+         cluster's nodes; a cluster with fewer than two nodes gets a warning.
          Prints the change id, verdict, risk, approvals needed, findings and the plan.
 submit   asks for review of a change proposed with --draft (operator).
 
@@ -31,6 +35,8 @@ Options:
                          current version); rolling out fails if it is no longer current
   --draft                keep the change as a draft, not yet in review
   --runtime ACTION       drain, disable, enable or weight=N (0 to 256)
+  --vrrp PAIR            a new pair file: VIP, interface, router id, check and the nodes'
+                         priorities (see docs/control-plane.md)
 
 ${SERVER_HELP}
 
@@ -49,25 +55,35 @@ export async function proposeCommand(argv: string[], out: (s: string) => void): 
       parent: { type: "string" },
       draft: { type: "boolean", default: false },
       runtime: { type: "string" },
+      vrrp: { type: "string" },
     },
   });
   if (values.help) {
     out(PROPOSE_HELP);
     return 0;
   }
-  if (positionals.length !== 1) {
+  const pairOnly = values.vrrp !== undefined && values.runtime === undefined && positionals.length === 0;
+  if (positionals.length !== 1 && !pairOnly) {
     throw new LbguardError("LBG_USAGE", {
       detail: values.runtime
         ? "propose --runtime needs one BACKEND/SERVER"
-        : "propose needs one FILE (or --runtime ACTION BACKEND/SERVER)",
+        : "propose needs one FILE, --vrrp PAIR, or both (or --runtime ACTION BACKEND/SERVER)",
+    });
+  }
+  if (values.runtime !== undefined && values.vrrp !== undefined) {
+    throw new LbguardError("LBG_USAGE", {
+      detail: "--runtime and --vrrp do not go together: propose them apart",
     });
   }
   const message = required("message", values.message);
-  const target = positionals[0]!;
+  const target = positionals[0];
   const change =
     values.runtime !== undefined
-      ? { operation: runtimeOperation(values.runtime, target) }
-      : { config: await readText(target) };
+      ? { operation: runtimeOperation(values.runtime, target!) }
+      : {
+          ...(target !== undefined ? { config: await readText(target) } : {}),
+          ...(values.vrrp !== undefined ? { vrrp: await readText(values.vrrp) } : {}),
+        };
   const parentGiven = values.parent !== undefined ? idArgument("--parent", values.parent) : undefined;
   const control = openControl(values, out);
   const cluster = await control.cluster();

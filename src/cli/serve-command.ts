@@ -12,7 +12,8 @@ export const SERVE_HELP = `Usage: lbguard serve [options]
 Runs the control plane: the REST API under /api/v1 (docs/api.md) that keeps every cluster's
 versions, changes, reviews, rollouts and hash-chained event log, and that agents long-poll
 for the version their node should run. Migrations run on start. On an empty store it creates
-the user 'admin' and prints an admin token once; keep it, it is not shown again.
+the user 'admin' and prints an admin token once; keep it, it is not shown again. The web
+dashboard is at the same address, at / (sign in with any user's token; docs/dashboard.md).
 
 Options:
   --database URL         PostgreSQL (postgres://USER@HOST:PORT/DB) for several replicas;

@@ -13,11 +13,14 @@ import type {
   CreateTokenRequest,
   CreateUserRequest,
   DesiredState,
+  ExpectedShares,
+  HandoverReport,
   NodeStatus,
   ProposeRequest,
   ReviewRequest,
   RollbackRequest,
   Rollout,
+  RuleExplanation,
   StoredEvent,
   TokenInfo,
   User,
@@ -48,6 +51,10 @@ export interface EventQuery {
   type?: string;
   /** Only events with a larger sequence number. */
   after?: number;
+  /** Only events with a smaller sequence number. */
+  before?: number;
+  /** `desc`: newest first (default oldest first). */
+  order?: "asc" | "desc";
   limit?: number;
 }
 
@@ -177,12 +184,24 @@ export class ApiClient {
   events(query: EventQuery = {}): Promise<StoredEvent[]> {
     return this.request("GET", `/events${queryString(query)}`);
   }
+  /** The events that tell how a rollout went: its nodes' apply steps and the rollout's own. */
+  rolloutEvents(id: number): Promise<StoredEvent[]> {
+    return this.request("GET", `/rollouts/${id}/events`);
+  }
+  /** Why each rule's findings matter, for showing findings to reviewers. */
+  ruleExplanations(): Promise<RuleExplanation[]> {
+    return this.request("GET", "/rules");
+  }
   /** Each node's stats samples in the window (raw where kept, minute rollups before). */
   metrics(
     cluster: string,
-    window: { from: string; to: string },
+    window: { from: string; to?: string },
   ): Promise<{ nodes: Record<string, MetricSample[]> }> {
     return this.request("GET", `/clusters/${encodeURIComponent(cluster)}/metrics${queryString(window)}`);
+  }
+  /** Each backend's predicted share per server for the cluster's approved state. */
+  expectedShares(cluster: string): Promise<ExpectedShares> {
+    return this.request("GET", `/clusters/${encodeURIComponent(cluster)}/expected-shares`);
   }
   verifyAudit(): Promise<AuditVerification> {
     return this.request("GET", "/audit/verify");
@@ -242,6 +261,10 @@ export class ApiClient {
   }
   reportApply(body: ApplyReport): Promise<{ ok: true }> {
     return this.request("POST", "/agent/applies", body);
+  }
+  /** How the VIP holder's handover ended; `accepted` is false for a report that came too late. */
+  reportHandover(body: HandoverReport): Promise<{ ok: true; accepted: boolean }> {
+    return this.request("POST", "/agent/handovers", body);
   }
   shipEvents(body: AgentEventsReport): Promise<{ accepted: number }> {
     return this.request("POST", "/agent/events", body);

@@ -8,6 +8,7 @@ import type {
 import { clusterRow, getVersion, policyOf } from "./clusters.js";
 import { fail, nowIso, transact, type ControlContext, type Principal } from "./control-context.js";
 import { watchDesired } from "./desired-signal.js";
+import { driftAfterReport } from "./node-vrrp.js";
 
 /** The `cluster/node` an agent token acts for; any other token is refused. */
 export function nodeIdOf(agent: Principal): string {
@@ -19,12 +20,16 @@ export function nodeIdOf(agent: Principal): string {
 /**
  * What the agent's node should run: its desired version, the rollout handing it over, and the
  * runtime operations made on top of the cluster's current version (those still to carry out on
- * this node, and those done, which drift detection must expect).
+ * this node, and those done, which drift detection must expect). In a pair rollout the backup
+ * canary is told to bake once it holds the VIP, and the VIP holder to hand it over.
+ * `waiting` says the node has something to do now even if the version's hash is the one it
+ * has: a runtime operation, a handover, or a rollout step for a version it has not applied (a
+ * new pair file beside the same HAProxy text).
  */
 export async function desiredFor(
   ctx: ControlContext,
   agent: Principal,
-): Promise<{ desired: DesiredState; pendingOperation: boolean }> {
+): Promise<{ desired: DesiredState; waiting: boolean }> {
   const db = ctx.store.db;
   const nodeId = nodeIdOf(agent);
   const node = await db.selectFrom("nodes").selectAll().where("id", "=", nodeId).executeTakeFirst();
@@ -34,9 +39,15 @@ export async function desiredFor(
   const step = await db
     .selectFrom("rollout_nodes")
     .innerJoin("rollouts", "rollouts.id", "rollout_nodes.rollout_id")
-    .select(["rollouts.id as rollout", "rollouts.change_id as change"])
+    .select([
+      "rollouts.id as rollout",
+      "rollouts.change_id as change",
+      "rollouts.vip_holder as vipHolder",
+      "rollout_nodes.position as position",
+      "rollout_nodes.state as state",
+    ])
     .where("rollout_nodes.node_id", "=", nodeId)
-    .where("rollout_nodes.state", "=", "applying")
+    .where("rollout_nodes.state", "in", ["applying", "standby", "handing-over"])
     .where("rollouts.state", "=", "running")
     .executeTakeFirst();
   const operationRows = await db
@@ -54,6 +65,9 @@ export async function desiredFor(
       change: Number(r.id),
       operation: JSON.parse(r.operation ?? "{}") as RuntimeOperationSpec,
     }));
+  const handover = step?.state === "handing-over";
+  const bakeWhenActive =
+    step !== undefined && step.vipHolder !== null && Number(step.position) === 0 && !handover;
   const desired: DesiredState = {
     cluster: node.cluster,
     node: node.name,
@@ -61,14 +75,18 @@ export async function desiredFor(
     ...(step ? { rollout: Number(step.rollout), change: Number(step.change) } : {}),
     operations,
     policy: policyOf(cluster),
+    ...(handover ? { handover: true } : {}),
+    ...(bakeWhenActive ? { bakeWhenActive: true } : {}),
   };
   const pendingOperation = step !== undefined && operations.some((o) => o.change === Number(step.change));
-  return { desired, pendingOperation };
+  const unapplied = step?.state === "applying" && Number(node.applied_version ?? 0) !== version.id;
+  return { desired, waiting: pendingOperation || handover || unapplied };
 }
 
 /**
- * Long poll: the desired state as soon as its hash differs from `have` or an operation waits for
- * this node; otherwise as soon as a change to this node's desired state is announced (on any
+ * Long poll: the desired state as soon as its hash differs from `have` or something waits for
+ * this node (an operation, a handover, a version with the same HAProxy text but a new pair
+ * file); otherwise as soon as a change to this node's desired state is announced (on any
  * replica), or after `waitS` seconds with the state as it is.
  */
 export async function waitForDesired(
@@ -82,7 +100,7 @@ export async function waitForDesired(
   const watch = watchDesired(ctx, agent.cluster ?? "", agent.node ?? "");
   try {
     let state = await desiredFor(ctx, agent);
-    while (state.desired.version.hash === have && !state.pendingOperation) {
+    while (state.desired.version.hash === have && !state.waiting) {
       if (!(await watch.next(deadline - ctx.clock(), aborted))) break;
       state = await desiredFor(ctx, agent);
     }
@@ -97,8 +115,10 @@ function driftKey(drift: readonly Drift[] | undefined): string {
 }
 
 /**
- * Stores a node's heartbeat (running hash, health). Drift that appears, changes or clears is an
- * event with the diff; heartbeats themselves are not, so the log holds what happened, not noise.
+ * Stores a node's heartbeat (running hash, health, VRRP state and keepalived.conf hash). Drift
+ * that appears, changes or clears is an event with the diff, and so is a VRRP instance that
+ * changes state or gains or loses the VIP; heartbeats themselves are not, so the log holds what
+ * happened, not noise.
  */
 export async function recordReport(
   ctx: ControlContext,
@@ -107,24 +127,51 @@ export async function recordReport(
 ): Promise<void> {
   const nodeId = nodeIdOf(agent);
   await transact(ctx, async (trx, record) => {
-    const node = await trx.selectFrom("nodes").select(["drift"]).where("id", "=", nodeId).executeTakeFirst();
+    const node = await trx
+      .selectFrom("nodes")
+      .select(["drift", "vrrp_state", "vrrp_holds_vip"])
+      .where("id", "=", nodeId)
+      .executeTakeFirst();
     if (!node) throw fail("LBG_NOT_FOUND", `there is no node ${nodeId}`);
+    const at = nowIso(ctx);
     const before = node.drift === null ? [] : (JSON.parse(node.drift) as Drift[]);
-    const driftChanged = report.drift !== undefined && driftKey(before) !== driftKey(report.drift);
+    const next = driftAfterReport(before, report, at);
+    const driftChanged = next !== undefined && driftKey(before) !== driftKey(next);
+    const { vrrp } = report;
     await trx
       .updateTable("nodes")
       .set({
         running_hash: report.runningHash,
         health: JSON.stringify(report.health),
-        last_seen_at: nowIso(ctx),
-        ...(report.drift !== undefined
-          ? { drift: report.drift.length > 0 ? JSON.stringify(report.drift) : null }
+        last_seen_at: at,
+        ...(next !== undefined ? { drift: next.length > 0 ? JSON.stringify(next) : null } : {}),
+        ...(vrrp !== undefined
+          ? {
+              vrrp_state: vrrp.state,
+              vrrp_holds_vip: vrrp.holdsVip ? 1 : 0,
+              vrrp_seen_at: at,
+              keepalived_hash: vrrp.keepalivedHash ?? null,
+            }
           : {}),
       })
       .where("id", "=", nodeId)
       .execute();
+    const holdsBefore = node.vrrp_holds_vip === null ? undefined : Number(node.vrrp_holds_vip) === 1;
+    if (vrrp !== undefined && (vrrp.state !== node.vrrp_state || vrrp.holdsVip !== holdsBefore)) {
+      record({
+        type: "node.vrrp",
+        actor: agent.name,
+        cluster: agent.cluster,
+        subject: `node:${nodeId}`,
+        data: {
+          state: vrrp.state,
+          holdsVip: vrrp.holdsVip,
+          before: { state: node.vrrp_state, holdsVip: holdsBefore ?? null },
+        },
+      });
+    }
     if (!driftChanged) return;
-    const drift = report.drift ?? [];
+    const drift = next;
     const cluster = await clusterRow(trx, agent.cluster ?? "");
     record({
       type: drift.length > 0 ? "node.drift" : "node.drift-cleared",

@@ -8,6 +8,7 @@ import type { AgentEvent } from "../agent/event-log.js";
 import type { GateFinding } from "../gate/gate.js";
 import type { Plan } from "../plan/types.js";
 import type { Risk } from "../plan/risk.js";
+import type { VrrpStateName } from "../vrrp/vrrp-state.js";
 
 /** Roles, weakest first; each can do everything the ones before it can. */
 export const USER_ROLES = ["viewer", "operator", "approver", "admin"] as const;
@@ -95,8 +96,11 @@ export interface NodeHealth {
 
 /** A difference between what a node runs and what was approved. */
 export interface Drift {
-  /** `file`: haproxy.cfg on disk differs; `runtime`: servers set by hand on the runtime API. */
-  kind: "file" | "runtime";
+  /**
+   * `file`: haproxy.cfg on disk differs; `runtime`: servers set by hand on the runtime API;
+   * `keepalived`: keepalived.conf differs from the one rendered for the approved version.
+   */
+  kind: "file" | "runtime" | "keepalived";
   /** When the agent first saw it. */
   since: string;
   /** A unified diff (approved -> running) for `file`; one line per server for `runtime`. */
@@ -117,6 +121,15 @@ export interface NodeStatus {
   lastSeenAt?: string;
   /** Present while the node differs from what was approved. */
   drift?: Drift[];
+  /** The node's VRRP instance as its agent last reported it (nodes of a pair only). */
+  vrrp?: NodeVrrp;
+}
+
+/** A node's VRRP instance, as its agent reported it at `seenAt`. */
+export interface NodeVrrp {
+  state: VrrpStateName;
+  holdsVip: boolean;
+  seenAt: string;
 }
 
 export interface VersionInfo {
@@ -132,6 +145,8 @@ export interface VersionInfo {
 
 export interface Version extends VersionInfo {
   text: string;
+  /** The keepalived pair file (YAML) versioned with the config; absent without a pair. */
+  vrrp?: string;
 }
 
 /** A change's states, in the order a change goes through them. */
@@ -190,7 +205,13 @@ export interface Change extends ChangeSummary {
   rollout?: Rollout;
 }
 
-export type RolloutNodeState = "pending" | "applying" | "applied" | "rolled-back" | "failed";
+/**
+ * A node's step in a rollout. In a pair rollout the backup canary is `standby` between applying
+ * the version and holding the VIP, and the VIP holder goes `handing-over` then `handed-over`
+ * before it is given the version.
+ */
+export type RolloutNodeState =
+  "pending" | "applying" | "standby" | "handing-over" | "handed-over" | "applied" | "rolled-back" | "failed";
 
 export interface Rollout {
   id: number;
@@ -198,6 +219,8 @@ export interface Rollout {
   cluster: string;
   state: "running" | "completed" | "halted";
   startedBy: string;
+  /** The node that held the VIP when a pair rollout started; it goes last, after handing the VIP over. */
+  vipHolder?: string;
   /** Canary first. */
   nodes: { node: string; state: RolloutNodeState; apply?: string; detail?: string; updatedAt: string }[];
   createdAt: string;
@@ -225,6 +248,37 @@ export interface AuditVerification {
   checked: number;
   /** The first broken link, when not ok. */
   broken?: { seq: number; reason: string };
+}
+
+/**
+ * How the simulator predicts a cluster spreads each backend's requests in its approved state:
+ * the current version with the approved runtime changes applied (`GET …/expected-shares`).
+ * Servers drained or disabled by an approved change keep their configured share.
+ */
+export interface ExpectedShares {
+  cluster: string;
+  version: number;
+  /** The approved runtime changes applied on top of the version, oldest first. */
+  runtimeChanges: number[];
+  /** The request rate the prediction assumes (the cluster's gate rate). */
+  rps: number;
+  /** When this state became the approved one (its rollout completed), ISO 8601. */
+  since: string;
+  /** Backend → server → share of the backend's requests, 0 to 1; backends predicted no traffic are absent. */
+  backends: Record<string, Record<string, number>>;
+}
+
+/**
+ * What a finding's rule catches and why it matters, for reviewers (`GET /rules`). An id ending
+ * in `/*` covers a family (`parse/*` for every parser diagnostic).
+ */
+export interface RuleExplanation {
+  id: string;
+  description: string;
+  /** The first sentence of the rule's "Why it matters". */
+  why?: string;
+  /** The documentation page, relative to the package (`docs/rules/weight-skew.md`). */
+  doc?: string;
 }
 
 // --- requests -------------------------------------------------------------------------------
@@ -261,8 +315,13 @@ export interface ProposeRequest {
   /** The version the change is made against; the cluster's current version as the client saw it. */
   parent: number;
   message: string;
-  /** A new haproxy.cfg. */
+  /**
+   * A new haproxy.cfg. With `vrrp` it may be left out: the new version keeps the parent's
+   * HAProxy text.
+   */
   config?: string;
+  /** A new keepalived pair file (YAML); absent: the new version keeps the parent's pair. */
+  vrrp?: string;
   /** Or a runtime operation. */
   operation?: RuntimeOperationSpec;
   /** Keep it as a draft instead of asking for review. */
@@ -295,6 +354,17 @@ export interface DesiredState {
   /** Runtime operations of applied or rolling-out changes this node should have carried out. */
   operations: { change: number; operation: RuntimeOperationSpec }[];
   policy: ClusterPolicy;
+  /**
+   * This node holds the VIP and must hand it over (version unchanged): maintenance flag on,
+   * wait until the VIP is gone (at most 20 s), 1 s grace, flag off, then
+   * `POST /agent/handovers`.
+   */
+  handover?: boolean;
+  /**
+   * This node is the backup canary of a pair rollout: after applying, report `standby`, wait
+   * until it holds the VIP (at most 60 s) and bake under that traffic.
+   */
+  bakeWhenActive?: boolean;
 }
 
 /** `POST /api/v1/agent/report`: the node's state, every few seconds and on every change. */
@@ -303,6 +373,21 @@ export interface AgentReport {
   health: NodeHealth;
   /** Present (possibly empty) when the agent checked for drift; empty clears it. */
   drift?: Drift[];
+  /** The node's VRRP instance, on nodes that run keepalived. */
+  vrrp?: AgentVrrpReport;
+}
+
+/** What an agent reports of its VRRP instance and keepalived.conf. */
+export interface AgentVrrpReport {
+  state: VrrpStateName;
+  holdsVip: boolean;
+  /** sha256 of keepalived.conf as it is on disk. */
+  keepalivedHash?: string;
+  /**
+   * sha256 of the keepalived.conf the agent rendered for the version it applied; a
+   * `keepalivedHash` that differs is `keepalived` drift.
+   */
+  expectedKeepalivedHash?: string;
 }
 
 /** `POST /api/v1/agent/applies`: how the node's apply of a version ended. */
@@ -311,7 +396,18 @@ export interface ApplyReport {
   rollout?: number;
   /** The agent's apply id (it appears in the node's own events). */
   apply: string;
-  status: "promoted" | "rolled-back" | "blocked" | "invalid" | "unchanged" | "failed";
+  /**
+   * `standby`: the backup canary of a pair rollout applied the version and waits to hold the
+   * VIP before its bake; `promoted` or `rolled-back` follows.
+   */
+  status: "promoted" | "rolled-back" | "blocked" | "invalid" | "unchanged" | "failed" | "standby";
+  detail?: string;
+}
+
+/** `POST /api/v1/agent/handovers`: how the VIP holder's handover ended. */
+export interface HandoverReport {
+  rollout: number;
+  status: "handed-over" | "failed";
   detail?: string;
 }
 

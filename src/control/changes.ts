@@ -15,6 +15,7 @@ import type {
 } from "./api-types.js";
 import { clusterRow, getVersion, insertVersion, policyOf } from "./clusters.js";
 import { fail, nowIso, transact, type ControlContext, type Principal } from "./control-context.js";
+import { judgePair, singleNodeFinding } from "./judge-pair.js";
 import { judgeConfigProposal, judgeOperationProposal, type ProposalJudgement } from "./judge-proposal.js";
 import { approvalsRequired, judgeReview } from "./review-policy.js";
 import { getRolloutOfChange } from "./rollouts.js";
@@ -121,7 +122,10 @@ export async function listChanges(
 /**
  * Proposes a change against a named parent version: judged by the gate on the server, stored
  * with its verdict, findings, plan and risk (a new configuration also becomes an immutable
- * version), and put up for review unless kept as a draft.
+ * version), and put up for review unless kept as a draft. A new pair file (`vrrp`) makes a new
+ * version too, with the parent's HAProxy text when no `config` comes with it; a new config
+ * keeps the parent's pair file. A cluster with fewer than two nodes gets a warning on every
+ * change, and a pair file that does not name exactly the cluster's nodes blocks it.
  */
 export async function propose(
   ctx: ControlContext,
@@ -136,10 +140,11 @@ export async function propose(
   const parent = await getVersion(db, request.parent);
   if (parent.cluster !== cluster)
     throw fail("LBG_BAD_REQUEST", `parent: version ${request.parent} belongs to cluster ${parent.cluster}`);
-  if ((request.config === undefined) === (request.operation === undefined)) {
+  const newVersion = request.config !== undefined || request.vrrp !== undefined;
+  if (newVersion === (request.operation !== undefined)) {
     throw fail(
       "LBG_BAD_REQUEST",
-      "config, operation: give exactly one of a new configuration or a runtime operation",
+      "config, vrrp, operation: give a new configuration or pair file (or both), or a runtime operation",
     );
   }
   const setting = {
@@ -147,18 +152,29 @@ export async function propose(
     rps: row.rps,
     ...(ctx.haproxy ? { haproxy: ctx.haproxy } : {}),
   };
-  const judged: ProposalJudgement =
-    request.config !== undefined
-      ? await judgeConfigProposal(parent.text, request.config, setting)
-      : judgeOperationProposal(parent.text, request.operation as RuntimeOperationSpec, setting);
+  const config = request.config ?? parent.text;
+  const vrrp = existing !== undefined ? (await getVersion(db, existing)).vrrp : (request.vrrp ?? parent.vrrp);
+  const nodes = (
+    await db.selectFrom("nodes").select("name").where("cluster", "=", cluster).orderBy("name").execute()
+  ).map((n) => n.name);
+  const judged: ProposalJudgement = newVersion
+    ? withFindings(
+        await judgeConfigProposal(parent.text, config, setting),
+        judgePair({ cluster, nodes, config, ...(vrrp !== undefined ? { vrrp } : {}) }).findings,
+      )
+    : withFindings(
+        judgeOperationProposal(parent.text, request.operation as RuntimeOperationSpec, setting),
+        [singleNodeFinding(cluster, nodes)].filter((f) => f !== undefined),
+      );
   const id = await transact(ctx, async (trx, record) => {
     const version =
       existing !== undefined
         ? { id: existing }
-        : request.config !== undefined
+        : newVersion
           ? await insertVersion(ctx, trx, record, {
               cluster,
-              text: request.config,
+              text: config,
+              vrrp: vrrp ?? null,
               author: actor.name,
               message: request.message,
               parent: parent.id,
@@ -170,7 +186,7 @@ export async function propose(
       .insertInto("changes")
       .values({
         cluster,
-        kind: request.config !== undefined ? "config" : "runtime",
+        kind: newVersion ? "config" : "runtime",
         state,
         author: actor.name,
         message: request.message,
@@ -205,6 +221,17 @@ export async function propose(
     return Number(id);
   });
   return getChange(ctx, id);
+}
+
+/** The judgement with the control plane's own findings added; an error among them blocks. */
+function withFindings(judged: ProposalJudgement, findings: GateFinding[]): ProposalJudgement {
+  if (findings.length === 0) return judged;
+  const all = [...judged.findings, ...findings];
+  return {
+    ...judged,
+    findings: all,
+    verdict: all.some((f) => f.severity === "error") ? "block" : judged.verdict,
+  };
 }
 
 /** Moves a draft into review. */

@@ -12,6 +12,7 @@ import {
   type Drift,
   type NodeHealth,
   type NodeStatus,
+  type NodeVrrp,
   type Version,
   type VersionInfo,
 } from "./api-types.js";
@@ -109,14 +110,29 @@ export async function createCluster(
   return getCluster(ctx, request.name);
 }
 
-/** Stores a new immutable version and records it. */
+/**
+ * Stores a new immutable version and records it. Its hash is the HAProxy text's, the hash the
+ * node's running haproxy.cfg is compared with; the pair file travels beside it.
+ */
 export async function insertVersion(
   ctx: ControlContext,
   trx: Transaction<Database>,
   record: RecordEvent,
-  version: { cluster: string; text: string; author: string; message: string; parent: number | null },
+  version: {
+    cluster: string;
+    text: string;
+    author: string;
+    message: string;
+    parent: number | null;
+    vrrp?: string | null;
+  },
 ): Promise<VersionInfo> {
-  const row = { ...version, hash: contentHash(version.text), created_at: nowIso(ctx) };
+  const row = {
+    ...version,
+    vrrp: version.vrrp ?? null,
+    hash: contentHash(version.text),
+    created_at: nowIso(ctx),
+  };
   const { id } = await trx.insertInto("versions").values(row).returning("id").executeTakeFirstOrThrow();
   const info = versionInfo({ ...row, id: Number(id) });
   record({
@@ -124,7 +140,12 @@ export async function insertVersion(
     actor: version.author,
     cluster: version.cluster,
     subject: `version:${info.id}`,
-    data: { hash: info.hash, parent: version.parent, message: version.message },
+    data: {
+      hash: info.hash,
+      parent: version.parent,
+      message: version.message,
+      ...(row.vrrp !== null ? { vrrpHash: contentHash(row.vrrp) } : {}),
+    },
   });
   return info;
 }
@@ -191,6 +212,15 @@ export function nodeStatus(row: NodesTable): NodeStatus {
     ...(row.health !== null ? { health: JSON.parse(row.health) as NodeHealth } : {}),
     ...(row.last_seen_at !== null ? { lastSeenAt: row.last_seen_at } : {}),
     ...(row.drift !== null ? { drift: JSON.parse(row.drift) as Drift[] } : {}),
+    ...(row.vrrp_state !== null && row.vrrp_seen_at !== null
+      ? {
+          vrrp: {
+            state: row.vrrp_state as NodeVrrp["state"],
+            holdsVip: Number(row.vrrp_holds_vip) === 1,
+            seenAt: row.vrrp_seen_at,
+          },
+        }
+      : {}),
   };
 }
 
@@ -233,6 +263,10 @@ export async function createNode(
       last_seen_at: null,
       drift: null,
       created_at: nowIso(ctx),
+      vrrp_state: null,
+      vrrp_holds_vip: null,
+      vrrp_seen_at: null,
+      keepalived_hash: null,
     };
     await trx.insertInto("nodes").values(node).execute();
     record({ type: "node.created", actor: actor.name, cluster, subject: `node:${id}` });
@@ -245,7 +279,11 @@ export async function createNode(
   });
 }
 
-export function versionInfo(row: Omit<VersionsTable, "id"> & { id: number }): VersionInfo {
+export function versionInfo(
+  row: Pick<VersionsTable, "cluster" | "hash" | "author" | "message" | "parent" | "created_at"> & {
+    id: number;
+  },
+): VersionInfo {
   return {
     id: Number(row.id),
     cluster: row.cluster,
@@ -265,21 +303,38 @@ export async function listVersions(ctx: ControlContext, cluster: string): Promis
     .where("cluster", "=", cluster)
     .orderBy("id", "desc")
     .execute();
-  return rows.map((r) => versionInfo({ ...r, text: "" }));
+  return rows.map((r) => versionInfo(r));
 }
 
 export async function getVersion(db: Kysely<Database>, id: number): Promise<Version> {
   const row = await db.selectFrom("versions").selectAll().where("id", "=", id).executeTakeFirst();
   if (!row) throw fail("LBG_NOT_FOUND", `there is no version ${id}`);
-  return { ...versionInfo(row), text: row.text };
+  return { ...versionInfo(row), text: row.text, ...(row.vrrp !== null ? { vrrp: row.vrrp } : {}) };
 }
 
-/** The unified diff between two versions, FROM -> TO. */
+/** The unified diff between two versions, FROM -> TO, the pair file's after the config's. */
 export async function diffVersions(
   ctx: ControlContext,
   from: number,
   to: number,
 ): Promise<{ from: number; to: number; diff: string }> {
   const [a, b] = await Promise.all([getVersion(ctx.store.db, from), getVersion(ctx.store.db, to)]);
-  return { from, to, diff: unifiedDiff(a.text, b.text, `version ${from}`, `version ${to}`) };
+  return { from, to, diff: versionDiff(a, b) };
+}
+
+/**
+ * The unified diff of the HAProxy texts, followed by that of the pair files when they differ
+ * (headed `--- version A pair.yaml`; a pair added or removed diffs against nothing). Pure.
+ */
+export function versionDiff(a: Version, b: Version): string {
+  const config = unifiedDiff(a.text, b.text, `version ${a.id}`, `version ${b.id}`);
+  if ((a.vrrp ?? "") === (b.vrrp ?? "")) return config;
+  const pair = unifiedDiff(
+    a.vrrp ?? "",
+    b.vrrp ?? "",
+    `version ${a.id} pair.yaml`,
+    `version ${b.id} pair.yaml`,
+  );
+  // Each diff ends with a line break, so the two sections simply follow each other.
+  return config + pair;
 }

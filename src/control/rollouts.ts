@@ -11,7 +11,8 @@ import {
   type Principal,
   type RecordEvent,
 } from "./control-context.js";
-import { progressRollout } from "./rollout-progress.js";
+import { acceptsReport, progressRollout, rolloutOrder } from "./rollout-progress.js";
+import { holdsVipNow } from "./node-vrrp.js";
 import { announceDesired } from "./desired-signal.js";
 import { splitNodeId } from "./access.js";
 import { nodeIdOf } from "./agents.js";
@@ -31,6 +32,7 @@ async function rolloutView(db: Kysely<Database>, row: Selectable<RolloutsTable>)
     cluster: row.cluster,
     state: row.state as Rollout["state"],
     startedBy: row.started_by,
+    ...(row.vip_holder !== null ? { vipHolder: nodeName(row.vip_holder) } : {}),
     nodes: nodes.map((n) => ({
       node: nodeName(n.node_id),
       state: n.state as RolloutNodeState,
@@ -65,7 +67,8 @@ export async function getRolloutOfChange(ctx: ControlContext, change: number): P
  * Starts rolling out an approved change, as a compare-and-swap on the cluster's current version:
  * the change's parent must still be current (else LBG_STALE_PARENT naming the newer version) and
  * no other rollout may be running. The canary (first node by name) gets the version now; the
- * others once the canary promoted it.
+ * others once the canary promoted it. For a version with a pair whose VIP holder is known, the
+ * holder goes last and the canary is a backup (see {@link rolloutOrder}).
  */
 export async function startRollout(
   ctx: ControlContext,
@@ -112,12 +115,25 @@ async function startRolloutIn(
     );
   }
   const at = nowIso(ctx);
-  const nodes = await trx
+  const nodeRows = await trx
     .selectFrom("nodes")
-    .select(["id", "name"])
+    .select(["id", "name", "vrrp_holds_vip", "vrrp_seen_at"])
     .where("cluster", "=", change.cluster)
-    .orderBy("name")
     .execute();
+  const version =
+    change.version === null
+      ? undefined
+      : await trx
+          .selectFrom("versions")
+          .select("vrrp")
+          .where("id", "=", Number(change.version))
+          .executeTakeFirst();
+  const paired = (version?.vrrp ?? null) !== null;
+  const now = ctx.clock();
+  const { order: nodes, vipHolder } = rolloutOrder(
+    nodeRows.map((n) => ({ id: n.id, name: n.name, holdsVip: holdsVipNow(n, now) })),
+    paired,
+  );
   const { id } = await trx
     .insertInto("rollouts")
     .values({
@@ -127,6 +143,7 @@ async function startRolloutIn(
       started_by: actor.name,
       created_at: at,
       finished_at: null,
+      vip_holder: vipHolder?.id ?? null,
     })
     .returning("id")
     .executeTakeFirstOrThrow();
@@ -156,6 +173,7 @@ async function startRolloutIn(
       canary: nodes[0]?.name ?? null,
       nodes: nodes.map((n) => n.name),
       version: change.version,
+      ...(vipHolder ? { vipHolder: vipHolder.name } : {}),
     },
   });
   const canary = nodes[0];
@@ -172,7 +190,7 @@ async function startRolloutIn(
 }
 
 /** Ends a rollout: on completion the change's version becomes current and older open changes are superseded. */
-async function finish(
+export async function finish(
   ctx: ControlContext,
   trx: Transaction<Database>,
   record: RecordEvent,
@@ -240,7 +258,8 @@ async function finish(
 
 /**
  * Records how a node's apply ended and moves its rollout on: a promoted canary releases the other
- * nodes, the last promotion completes the rollout, any rollback or failure halts it.
+ * nodes, the last promotion completes the rollout, any rollback or failure halts it. A backup
+ * canary standing by (pair rollouts) has the VIP holder asked to hand the VIP over.
  */
 export async function recordApply(ctx: ControlContext, agent: Principal, report: ApplyReport): Promise<void> {
   const nodeId = nodeIdOf(agent);
@@ -255,7 +274,7 @@ export async function recordApply(ctx: ControlContext, agent: Principal, report:
         .execute();
     }
     record({
-      type: "node.applied",
+      type: report.status === "standby" ? "node.standby" : "node.applied",
       actor: agent.name,
       cluster,
       subject: `node:${nodeId}`,
@@ -264,7 +283,7 @@ export async function recordApply(ctx: ControlContext, agent: Principal, report:
     if (report.rollout === undefined) return undefined;
     const rollout = await trx
       .selectFrom("rollouts")
-      .select(["change_id", "state", "cluster"])
+      .select(["change_id", "state", "cluster", "vip_holder"])
       .where("id", "=", report.rollout)
       .executeTakeFirst();
     if (!rollout || rollout.state !== "running" || rollout.cluster !== cluster) return undefined;
@@ -275,7 +294,8 @@ export async function recordApply(ctx: ControlContext, agent: Principal, report:
       .select(["node_id", "position", "state"])
       .where("rollout_id", "=", report.rollout)
       .execute();
-    if (steps.find((step) => step.node_id === nodeId)?.state !== "applying") return undefined;
+    const state = steps.find((step) => step.node_id === nodeId)?.state as RolloutNodeState | undefined;
+    if (!acceptsReport(state, report.status)) return undefined;
     const progress = progressRollout(
       steps.map((step) => ({
         node: step.node_id,
@@ -284,6 +304,7 @@ export async function recordApply(ctx: ControlContext, agent: Principal, report:
       })),
       nodeId,
       report.status,
+      rollout.vip_holder ?? undefined,
     );
     await trx
       .updateTable("rollout_nodes")
@@ -313,14 +334,30 @@ export async function recordApply(ctx: ControlContext, agent: Principal, report:
         data: { rollout: report.rollout, canary: agent.node, next: progress.start.map(nodeName) },
       });
     }
+    if (progress.handover.length > 0) {
+      await trx
+        .updateTable("rollout_nodes")
+        .set({ state: "handing-over", updated_at: at })
+        .where("rollout_id", "=", report.rollout)
+        .where("node_id", "in", progress.handover)
+        .execute();
+      record({
+        type: "rollout.handover-requested",
+        actor: "control-plane",
+        cluster,
+        subject: `change:${change.id}`,
+        data: { rollout: report.rollout, from: progress.handover.map(nodeName), canary: agent.node },
+      });
+    }
     if (progress.rollout !== "running")
       await finish(ctx, trx, record, change, Number(report.rollout), progress.rollout);
     return progress;
   });
-  // Wake the nodes released by the canary; a halt may have pointed nodes back at the parent.
-  if (moved && moved.start.length > 0)
-    await announceDesired(ctx, { cluster, nodes: moved.start.map(nodeName) });
-  else if (moved?.rollout === "halted") await announceDesired(ctx, { cluster });
+  // Wake the nodes released by the canary or asked to hand over; a halt may have pointed nodes
+  // back at the parent.
+  if (moved?.rollout === "halted") await announceDesired(ctx, { cluster });
+  else if (moved)
+    await announceDesired(ctx, { cluster, nodes: [...moved.start, ...moved.handover].map(nodeName) });
   // After the apply's own commit: the report is what the node did and must be kept even if
   // opening the incident fails; the agent's outbox sends the report again on a 5xx, and a second
   // opening only links to the incident the first one opened.

@@ -509,7 +509,7 @@ function kindRelevance(
     };
   }
   if (candidate.kind === "hand-change" || node === undefined) return undefined;
-  if (kind === "rollback") {
+  if (kind === "rollback" || kind === "config-rolled-back") {
     return { relevance: WEIGHT.rolledBackNode, reason: `was applied on ${where}, the node that rolled back` };
   }
   if (kind === "config-applied") {

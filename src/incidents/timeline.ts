@@ -108,6 +108,22 @@ const CONTROL: Record<string, (event: RecordedEvent, data: Data) => Line> = {
       `Canary ${String(d.canary)} passed; rollout ${String(d.rollout)} of change ${changeNo(e)} goes on to ${Array.isArray(d.next) ? d.next.join(", ") : "the other nodes"}`,
     ),
   "rollout.halted": (e, d) => rollback(`Rollout ${String(d.rollout)} of change ${changeNo(e)} halted`),
+  "node.standby": (e, d) =>
+    apply(
+      `${nodeOf(e) ?? "A node"} applied version ${String(d.version)} as a backup and waits for the VIP to bake it`,
+    ),
+  "rollout.handover-requested": (e, d) =>
+    apply(`Rollout ${String(d.rollout)} of change ${changeNo(e)} asked ${list(d.from)} to hand the VIP over`),
+  "rollout.handed-over": (e, d) =>
+    apply(`${String(d.node)} handed the VIP over (rollout ${String(d.rollout)} of change ${changeNo(e)})`),
+  "rollout.handover-failed": (e, d) =>
+    rollback(
+      `${String(d.node)} could not hand the VIP over (rollout ${String(d.rollout)} of change ${changeNo(e)})${textOf(d.detail) !== undefined ? `: ${String(d.detail)}` : ""}`,
+    ),
+  "node.vrrp": (e, d) => ({
+    kind: "detection",
+    text: `${nodeOf(e) ?? "A node"} is ${String(d.state)} and ${d.holdsVip === true ? "holds" : "does not hold"} the VIP`,
+  }),
   "rollout.completed": (e, d) => apply(`Rollout ${String(d.rollout)} of change ${changeNo(e)} completed`),
   "node.applied": (e, d) => nodeApplied(nodeOf(e) ?? "a node", d),
   "node.drift": (e, d) => {
@@ -116,6 +132,8 @@ const CONTROL: Record<string, (event: RecordedEvent, data: Data) => Line> = {
         return handSetServers(String(drift.diff ?? ""))
           .map((s) => s.line)
           .join("; ");
+      if (drift.kind === "keepalived")
+        return "keepalived.conf is not the one rendered for the approved pair file";
       return `haproxy.cfg edited by hand (${changedLines(String(drift.diff ?? ""))})`;
     });
     return {

@@ -113,7 +113,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   };
 
   try {
-    for (const server of options.servers) servers.push(await startServer(server));
+    for (const server of options.servers) servers.push(await startLabServer(server));
     writeFileSync(configPath, addGlobalLines(options.config, addedGlobalLines));
     // Sockets of an earlier run in the same directory would make HAProxy refuse to bind them.
     for (const socket of [masterSocket, adminSocket]) rmSync(socket, { force: true });
@@ -141,7 +141,12 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   };
 }
 
-async function startServer(server: LabServer): Promise<LabServerProcess> {
+/**
+ * Starts one server of a lab on its address: an emulated web server (health path, capacity,
+ * latency, served prefixes), a database-like TCP server, or a listener that accepts and closes.
+ * Rejects with LBG_USAGE naming the server when its address cannot be bound.
+ */
+export async function startLabServer(server: LabServer): Promise<LabServerProcess> {
   const port = server.port as number;
   try {
     if (server.role === "web") {

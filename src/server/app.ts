@@ -11,9 +11,12 @@ import { agentRoutes } from "./routes/agent-routes.js";
 import { alertRoutes } from "./routes/alert-routes.js";
 import { auditRoutes } from "./routes/audit-routes.js";
 import { changeRoutes } from "./routes/change-routes.js";
+import { dashboardRoutes } from "./routes/dashboard-routes.js";
 import { clusterRoutes } from "./routes/cluster-routes.js";
 import { incidentRoutes } from "./routes/incident-routes.js";
 import { metricsRoutes } from "./routes/metrics-routes.js";
+import { trafficRoutes } from "./routes/traffic-routes.js";
+import { reviewAidRoutes } from "./routes/review-aid-routes.js";
 
 /** Who may call a route: a role (or stronger), `agent`, `any` signed-in token, or `none` (public). */
 export type RouteAccess = TokenRole | "any" | "none";
@@ -129,15 +132,18 @@ export async function buildApp(ctx: ControlContext, options: ServerOptions = {})
       await api.register(accessRoutes(ctx));
       await api.register(clusterRoutes(ctx));
       await api.register(changeRoutes(ctx));
+      await api.register(reviewAidRoutes(ctx));
       await api.register(agentRoutes(ctx, closing.signal));
       await api.register(auditRoutes(ctx));
       await api.register(incidentRoutes(ctx));
       await api.register(alertRoutes(ctx));
+      await api.register(trafficRoutes(ctx));
     },
     { prefix: "/api/v1" },
   );
   // At the root: Prometheus scrapes /metrics; the plugin puts its API routes under /api/v1.
   await app.register(metricsRoutes(ctx));
+  await app.register(dashboardRoutes());
   return app;
 }
 

@@ -8,6 +8,8 @@ const NAME = { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$" } as
 const ROLE = { type: "string", enum: ["viewer", "operator", "approver", "admin"] } as const;
 const TEXT = (maxLength: number) => ({ type: "string", maxLength }) as const;
 const ID = { type: "integer", minimum: 1 } as const;
+const VRRP_STATE = { type: "string", enum: ["MASTER", "BACKUP", "FAULT", "STOPPED", "UNKNOWN"] } as const;
+const SHA256 = { type: "string", pattern: "^[0-9a-f]{64}$" } as const;
 
 const APPROVALS = {
   type: "object",
@@ -82,6 +84,7 @@ export const BODIES = {
       parent: ID,
       message: TEXT(10_000),
       config: { type: "string", minLength: 1 },
+      vrrp: { type: "string", minLength: 1, maxLength: 100_000 },
       operation: OPERATION,
       draft: { type: "boolean" },
     },
@@ -119,10 +122,20 @@ export const BODIES = {
           type: "object",
           required: ["kind", "since", "diff"],
           properties: {
-            kind: { type: "string", enum: ["file", "runtime"] },
+            kind: { type: "string", enum: ["file", "runtime", "keepalived"] },
             since: TEXT(64),
             diff: TEXT(1_000_000),
           },
+        },
+      },
+      vrrp: {
+        type: "object",
+        required: ["state", "holdsVip"],
+        properties: {
+          state: VRRP_STATE,
+          holdsVip: { type: "boolean" },
+          keepalivedHash: SHA256,
+          expectedKeepalivedHash: SHA256,
         },
       },
     },
@@ -136,8 +149,18 @@ export const BODIES = {
       apply: TEXT(200),
       status: {
         type: "string",
-        enum: ["promoted", "rolled-back", "blocked", "invalid", "unchanged", "failed"],
+        enum: ["promoted", "rolled-back", "blocked", "invalid", "unchanged", "failed", "standby"],
       },
+      detail: TEXT(100_000),
+    },
+  },
+  handoverReport: {
+    type: "object",
+    additionalProperties: false,
+    required: ["rollout", "status"],
+    properties: {
+      rollout: ID,
+      status: { type: "string", enum: ["handed-over", "failed"] },
       detail: TEXT(100_000),
     },
   },
@@ -182,6 +205,8 @@ export const QUERIES = {
       cluster: NAME,
       type: TEXT(100),
       after: { type: "integer", minimum: 0 },
+      before: { type: "integer", minimum: 0 },
+      order: { type: "string", enum: ["asc", "desc"] },
       limit: { type: "integer", minimum: 1, maximum: 1000 },
     },
   },

@@ -79,6 +79,10 @@ export async function fillStore(store: Store): Promise<void> {
     last_seen_at: applied ? AT : null,
     drift: null,
     created_at: AT,
+    vrrp_state: applied ? "MASTER" : null,
+    vrrp_holds_vip: applied ? 1 : null,
+    vrrp_seen_at: applied ? AT : null,
+    keepalived_hash: applied ? "d".repeat(64) : null,
   });
   await db
     .insertInto("nodes")
@@ -97,6 +101,7 @@ export async function fillStore(store: Store): Promise<void> {
         message: HOSTILE[i + 2]!,
         parent: i === 0 ? null : [1, 2, 7][i - 1]!,
         created_at: AT,
+        vrrp: i === 2 ? `vip: 198.51.100.100/24 # ${unicode}\nnodes: [{ name: lb1, priority: 150 }]\n` : null,
       })),
     )
     .execute();
@@ -154,6 +159,7 @@ export async function fillStore(store: Store): Promise<void> {
       started_by: quote,
       created_at: AT,
       finished_at: AT,
+      vip_holder: "web/lb1",
     })
     .execute();
   const step = (node_id: string, position: number) => ({

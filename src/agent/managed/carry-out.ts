@@ -5,13 +5,16 @@ import { newOperationId } from "../journal.js";
 import { NodeBusyError } from "../node-lock.js";
 import { recoverNode } from "../recover.js";
 import { runRuntimeOperation } from "../runtime-operation.js";
-import { applyReportFor, operationStatus, type OutcomeFacts, type Work } from "./decide.js";
+import { standByUntilActive, type BakeReadiness } from "./bake-when-active.js";
+import { applyReportFor, operationStatus, pairHash, type OutcomeFacts, type Work } from "./decide.js";
+import { finishKeepalivedPart, startKeepalivedPart, type KeepalivedPart } from "./keepalived-part.js";
+import { currentPair } from "./vrrp-watch.js";
 import type { ServerDeviation } from "./drift.js";
 import { tryDeliver } from "./deliver.js";
 import { saveState, type ManagedRun } from "./managed-run.js";
 
-/** A version's number, hash and text: all an apply needs of it. */
-export type ApprovedText = Pick<Version, "id" | "hash" | "text">;
+/** A version's number, hash and text, and its pair file when it has one: all an apply needs of it. */
+export type ApprovedText = Pick<Version, "id" | "hash" | "text" | "vrrp">;
 
 /** Who the node's event log names for what the control plane asked. */
 export const CONTROL_PLANE_ACTOR = "control-plane";
@@ -67,10 +70,14 @@ export async function carryOut(run: ManagedRun, desired: DesiredState, work: Wor
 }
 
 async function applyDesired(run: ManagedRun, version: Version, desired: DesiredState): Promise<void> {
-  const { status, report } = await applyVersion(run, version, desired.rollout, CONTROL_PLANE_ACTOR);
+  const { status, report } = await applyVersion(run, version, desired.rollout, CONTROL_PLANE_ACTOR, {
+    bakeWhenActive: desired.bakeWhenActive === true,
+  });
+  const pair = pairHash(version);
   run.state.handled = {
     version: version.id,
     hash: version.hash,
+    ...(pair !== undefined ? { pairHash: pair } : {}),
     ...(desired.rollout !== undefined ? { rollout: desired.rollout } : {}),
     status,
   };
@@ -81,41 +88,71 @@ async function applyDesired(run: ManagedRun, version: Version, desired: DesiredS
 
 /**
  * Applies an approved version (forced), records it as the approved one when it ends up
- * running, and returns the report to send. An apply that throws is settled through the
- * journal and reported as failed.
+ * running, and returns the report to send. A version with a pair has its keepalived part put
+ * in place first (`startKeepalivedPart`), and put back when the HAProxy part does not end
+ * running. With `bakeWhenActive` the bake waits until this node holds the VIP
+ * (`standByUntilActive`). An apply that throws is settled through the journal and reported as
+ * failed.
  */
 async function applyVersion(
   run: ManagedRun,
   version: ApprovedText,
   rollout: number | undefined,
   actor: string,
-  context?: string,
+  options: { context?: string; bakeWhenActive?: boolean } = {},
 ): Promise<{ status: ApplyReport["status"]; report: ApplyReport }> {
   const bakeS = run.desired?.policy.bakeS;
+  const apply = newOperationId("apply", run.ctx.clock());
+  let part: KeepalivedPart = { kind: "none" };
   let outcome: OutcomeFacts;
   try {
-    outcome = await applyConfig(run.node, run.ctx, {
-      text: version.text,
-      source: `version ${version.id}`,
-      actor,
-      force: true,
-      haproxy: run.haproxy,
-      ...(bakeS !== undefined ? { bakeS } : {}),
-    });
+    part = await startKeepalivedPart(run, version, apply, actor);
+    if (part.kind === "stopped") outcome = part.outcome;
+    else {
+      const pair = part.kind === "none" ? currentPair(run) : part.pair;
+      const standBy = (id: string): Promise<BakeReadiness> =>
+        standByUntilActive(run, pair, {
+          version: version.id,
+          ...(rollout !== undefined ? { rollout } : {}),
+          apply: id,
+        });
+      outcome = await applyConfig(run.node, run.ctx, {
+        text: version.text,
+        source: `version ${version.id}`,
+        actor,
+        force: true,
+        haproxy: run.haproxy,
+        apply,
+        ...(bakeS !== undefined ? { bakeS } : {}),
+        ...(options.bakeWhenActive ? { beforeBake: standBy } : {}),
+      });
+      if (outcome.status === "unchanged" && part.kind === "switched") {
+        // Only the pair changed: it is proven once keepalived took it (and, for a canary, once
+        // this node holds the VIP with it); there is no HAProxy change to bake.
+        const ready = options.bakeWhenActive ? await standBy(apply) : { ready: true as const };
+        outcome = ready.ready
+          ? { apply, status: "promoted" }
+          : { apply, status: "rolled-back", error: ready.reason };
+      }
+    }
   } catch (error) {
+    await finishKeepalivedPart(run, part, { status: "failed" });
+    part = { kind: "none" };
     await settleUnlessBusy(run, error);
-    outcome = {
-      apply: newOperationId("apply", run.ctx.clock()),
-      status: "failed",
-      error: (error as Error).message,
-    };
+    outcome = { apply, status: "failed", error: (error as Error).message };
   }
+  await finishKeepalivedPart(run, part, outcome);
   if (outcome.status === "promoted" || outcome.status === "unchanged") {
-    run.state.applied = { version: version.id, hash: version.hash };
+    const pair = pairHash(version);
+    run.state.applied = {
+      version: version.id,
+      hash: version.hash,
+      ...(pair !== undefined ? { pairHash: pair } : {}),
+    };
     // Kept so that drift can be shown and restored while the control plane is out of reach.
     run.ctx.store.keep(version.text);
   }
-  return { status: outcome.status, report: applyReportFor(version, rollout, outcome, context) };
+  return { status: outcome.status, report: applyReportFor(version, rollout, outcome, options.context) };
 }
 
 /**
@@ -124,13 +161,9 @@ async function applyVersion(
  */
 export async function restoreFile(run: ManagedRun, version: ApprovedText): Promise<void> {
   run.log(`drift: putting version ${version.id} back`);
-  const { status, report } = await applyVersion(
-    run,
-    version,
-    undefined,
-    DRIFT_RESTORE_ACTOR,
-    "drift restore",
-  );
+  const { status, report } = await applyVersion(run, version, undefined, DRIFT_RESTORE_ACTOR, {
+    context: "drift restore",
+  });
   run.state.outbox.push(report);
   saveState(run);
   run.log(`drift restore of version ${version.id}: ${status}`);

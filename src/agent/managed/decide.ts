@@ -1,5 +1,13 @@
-import type { ApplyReport, DesiredState, Version } from "../../control/api-types.js";
+import type {
+  AgentVrrpReport,
+  ApplyReport,
+  DesiredState,
+  Drift,
+  NodeHealth,
+  Version,
+} from "../../control/api-types.js";
 import type { ApplyOutcome } from "../apply.js";
+import { contentHash } from "../config-store.js";
 import type { RuntimeOutcome } from "../runtime-operation.js";
 import type { ManagedState } from "./managed-state.js";
 
@@ -24,10 +32,19 @@ export function decideWork(desired: DesiredState, state: ManagedState): Work {
     .filter((o) => !done.has(o.change))
     .sort((a, b) => a.change - b.change);
   const { hash } = desired.version;
+  // A version's hash is its haproxy.cfg's; a new pair file under the same text is a new version too.
+  const pair = pairHash(desired.version);
   const handled = state.handled;
-  const triedInThisRollout = handled?.hash === hash && handled.rollout === desired.rollout;
-  const needed = hash !== state.applied?.hash || desired.rollout !== undefined;
+  const triedInThisRollout =
+    handled?.hash === hash && handled.pairHash === pair && handled.rollout === desired.rollout;
+  const needed =
+    hash !== state.applied?.hash || pair !== state.applied?.pairHash || desired.rollout !== undefined;
   return { ...(needed && !triedInThisRollout ? { apply: desired.version } : {}), operations };
+}
+
+/** The hash of a version's keepalived pair file, undefined when it has none. Pure. */
+export function pairHash(version: Pick<Version, "vrrp">): string | undefined {
+  return version.vrrp === undefined ? undefined : contentHash(version.vrrp);
 }
 
 /**
@@ -65,14 +82,16 @@ export function applyReportFor(
 function applyDetail(outcome: OutcomeFacts): string | undefined {
   switch (outcome.status) {
     case "invalid":
-      return outcome.invalid?.map((f) => `line ${f.span.line}: ${f.message}`).join("; ");
+      // haproxy -c names lines of haproxy.cfg; keepalived -t's problems come as sentences.
+      return outcome.invalid?.map((f) => `line ${f.span.line}: ${f.message}`).join("; ") || outcome.error;
     case "blocked":
       return [...(outcome.gate?.findings ?? []), ...(outcome.probes ?? [])]
         .filter((f) => f.severity === "error")
         .map((f) => f.message)
         .join("; ");
     case "rolled-back":
-      return outcome.breaches?.map((b) => b.message).join("; ");
+      // A bake breach names its figures; a change given up before its bake says why.
+      return outcome.breaches?.map((b) => b.message).join("; ") || outcome.error;
     case "failed":
       return outcome.error;
     default:
@@ -103,8 +122,33 @@ export interface LastReport {
 }
 
 /**
- * Whether to report now: at once when what the report says (running hash, HAProxy up or down,
- * drift) changed since the last accepted one, otherwise once per heartbeat. Pure.
+ * What a report says, as a key compared between reports: the running hash, HAProxy up or down,
+ * the drift, and on nodes of a pair the VRRP state, whether the node holds the VIP and the hash
+ * of its keepalived.conf (a change of role must reach the control plane at once: a split brain
+ * is alerted on it and a rollout's handover waits for it). Pure.
+ */
+export function reportKey(
+  runningHash: string,
+  health: Pick<NodeHealth, "haproxy">,
+  drift: readonly Drift[],
+  vrrp: AgentVrrpReport | undefined,
+): string {
+  return JSON.stringify({
+    hash: runningHash,
+    haproxy: health.haproxy,
+    drift: drift.map(({ kind, diff, runningHash: hash }) => ({ kind, diff, runningHash: hash })),
+    ...(vrrp
+      ? {
+          vrrp: [vrrp.state, vrrp.holdsVip, vrrp.keepalivedHash ?? null, vrrp.expectedKeepalivedHash ?? null],
+        }
+      : {}),
+  });
+}
+
+/**
+ * Whether to report now: at once when what the report says (`reportKey`: running hash, HAProxy
+ * up or down, drift, VRRP role) changed since the last accepted one, otherwise once per
+ * heartbeat. Pure.
  */
 export function reportDue(
   last: LastReport | undefined,

@@ -3,9 +3,9 @@ import { EVENT_BATCH, readLogFrom, takeEvents } from "./event-batches.js";
 import { isAuthFailure, saveState, type ManagedRun } from "./managed-run.js";
 
 /**
- * Sends the outcomes waiting in the outbox, then the node's events not shipped yet, advancing
- * the cursor in managed.json batch by batch. Throws when the control plane cannot be reached
- * (what was not sent is sent next time).
+ * Sends the outcomes waiting in the outbox, then those of VIP handovers, then the node's events
+ * not shipped yet, advancing the cursor in managed.json batch by batch. Throws when the control
+ * plane cannot be reached (what was not sent is sent next time).
  */
 export function deliver(run: ManagedRun): Promise<void> {
   return run.delivery.run(async () => {
@@ -13,6 +13,16 @@ export function deliver(run: ManagedRun): Promise<void> {
       const report = run.state.outbox[0]!;
       await refusedIsDone(run, `the report of ${report.apply}`, () => run.client.reportApply(report));
       run.state.outbox.shift();
+      saveState(run);
+    }
+    while ((run.state.handoverOutbox ?? []).length > 0) {
+      const report = run.state.handoverOutbox![0]!;
+      const send = run.client.reportHandover?.bind(run.client);
+      if (send)
+        await refusedIsDone(run, `the handover report of rollout ${report.rollout}`, () => send(report));
+      else
+        run.log(`this control plane client cannot report handovers; rollout ${report.rollout}'s is dropped`);
+      run.state.handoverOutbox!.shift();
       saveState(run);
     }
     for (;;) {

@@ -1,17 +1,21 @@
-import type { Drift } from "../../control/api-types.js";
+import type { AgentVrrpReport, Drift } from "../../control/api-types.js";
 import { restoreFile, restoreRuntime, type ApprovedText } from "./carry-out.js";
 import { deliver } from "./deliver.js";
-import { nextBackoff, reportDue, type LastReport } from "./decide.js";
+import { nextBackoff, reportDue, reportKey, type LastReport } from "./decide.js";
 import { detectDrift, expectedServers, restoreCommands, type ServerDeviation } from "./drift.js";
+import { confirmHealth, type HealthMemory } from "./health-confirm.js";
 import { isAuthFailure, type ManagedRun } from "./managed-run.js";
 import { observeNode, type NodeObservation } from "./observe-node.js";
+import { VrrpWatch } from "./vrrp-watch.js";
 
 /**
  * Watches one node for drift from what the control plane approved, and reports its state: at
- * once when the running hash, HAProxy's reachability or the drift changes, otherwise once per
- * heartbeat (with the node's new events). Drift is not judged while an apply, runtime operation
- * or restore is changing the node. Under the `restore` policy it puts the approved file or the
- * servers' runtime state back, after reporting the drift it found.
+ * once when the running hash, HAProxy's reachability, the drift or (on a node of a pair) the
+ * VRRP role changes, otherwise once per heartbeat (with the node's new events). HAProxy counts
+ * as down only once it has not answered for `DOWN_CONFIRM_MS`, so a reload is not reported as a
+ * stop. Drift is not judged while an apply, runtime operation or restore is changing the node.
+ * Under the `restore` policy it puts the approved file or the servers' runtime state back, after
+ * reporting the drift it found.
  */
 export class DriftWatch {
   private drift: Drift[] = [];
@@ -23,11 +27,16 @@ export class DriftWatch {
   private restored: { file?: string; runtime?: string } = {};
   private approvedCache: ApprovedText | undefined;
   private fatal: unknown;
+  /** HAProxy's health at the last looks, so a read failing during a reload is not reported as down. */
+  private health: HealthMemory = {};
+  private readonly vrrp: VrrpWatch;
 
   constructor(
     private readonly run: ManagedRun,
     private readonly heartbeatMs: number,
-  ) {}
+  ) {
+    this.vrrp = new VrrpWatch(run);
+  }
 
   /** One look at the node: observe, judge drift, report when due, restore when the policy says so. */
   async tick(): Promise<void> {
@@ -36,7 +45,7 @@ export class DriftWatch {
     const now = run.ctx.clock();
     const changing = (): boolean => run.work.busy || run.ctx.journal.current() !== undefined;
     const busyBefore = changing();
-    const observed = await observeNode(run.node);
+    const [observed, vrrp] = await Promise.all([observeNode(run.node), this.vrrp.observe()]);
     // An apply that started while HAProxy was being read may have caught the file mid-change.
     const busy = busyBefore || changing();
     let deviations: ServerDeviation[] = [];
@@ -53,22 +62,25 @@ export class DriftWatch {
       this.record(found.drift);
       deviations = found.deviations;
     }
-    await this.report(observed, now);
+    const confirmed = confirmHealth(this.health, observed.health, now);
+    this.health = confirmed.memory;
+    await this.report({ ...observed, health: confirmed.health }, vrrp, now);
     if (!busy && run.desired?.policy.drift === "restore") await this.restore(deviations);
   }
 
-  private async report(observed: NodeObservation, now: number): Promise<void> {
-    const key = JSON.stringify({
-      hash: observed.running.hash,
-      haproxy: observed.health.haproxy,
-      drift: this.drift.map(({ kind, diff, runningHash }) => ({ kind, diff, runningHash })),
-    });
+  private async report(
+    observed: NodeObservation,
+    vrrp: AgentVrrpReport | undefined,
+    now: number,
+  ): Promise<void> {
+    const key = reportKey(observed.running.hash, observed.health, this.drift, vrrp);
     if (now < this.retryAt || !reportDue(this.last, key, now, this.heartbeatMs)) return;
     try {
       await this.run.client.report({
         runningHash: observed.running.hash,
         health: observed.health,
         ...(this.checked ? { drift: this.drift } : {}),
+        ...(vrrp ? { vrrp } : {}),
       });
       this.last = { key, at: now };
       this.backoff = undefined;

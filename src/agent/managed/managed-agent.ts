@@ -1,9 +1,12 @@
 import { hostname } from "node:os";
 import { sampleBeforeReload, StatsRecorder } from "../../monitor/stats-recorder.js";
 import type { AgentContext, HaproxyNode } from "../agent-context.js";
+import type { KeepalivedNode } from "../keepalived-node.js";
 import { DriftWatch } from "./drift-watch.js";
+import { KeepalivedJournal } from "./keepalived-apply.js";
 import { loadManagedState } from "./managed-state.js";
 import { isAuthFailure, pause, Serial, type ControlPlane, type ManagedRun } from "./managed-run.js";
+import { PAIR_TIMINGS, type PairTimings } from "./pair-decide.js";
 import { pollDesired } from "./poll-desired.js";
 import { StatsBuffer, streamStats } from "./stats-stream.js";
 
@@ -14,7 +17,16 @@ export interface ManagedAgentOptions {
   client: ControlPlane;
   /** The haproxy binary, for `haproxy -c`. */
   haproxy: string;
-  /** How often to look for drift, in milliseconds (default 1000). */
+  /**
+   * The keepalived of a node of a redundant pair. Absent: versions are applied without their
+   * pair (the agent says so once), and handovers are refused.
+   */
+  keepalived?: KeepalivedNode;
+  /** How long keepalived must stay up after a reload before its new files count (default 1000 ms). */
+  keepalivedSettleMs?: number;
+  /** Limits of handovers and of a backup canary's wait for the VIP (defaults: 20 s, 1 s, 60 s). */
+  pairTimings?: Partial<PairTimings>;
+  /** How often to look for drift, in milliseconds (default 1000; at most 1000 with keepalived). */
   intervalMs?: number;
   /** How often to sample HAProxy's stats for the control plane, in milliseconds (default 1000). */
   statsIntervalMs?: number;
@@ -27,6 +39,9 @@ export interface ManagedAgentOptions {
   /** Where to say what the agent does (one line or a short paragraph at a time). */
   log?: (line: string) => void;
 }
+
+/** How often a node of a pair looks at its VRRP role, at the longest. */
+const VRRP_LOOK_MS = 1000;
 
 /** A running managed agent. */
 export interface ManagedAgent {
@@ -45,9 +60,11 @@ export interface ManagedAgent {
  * version (forced: the control plane gated it; baked and rolled back as any apply) and each
  * runtime operation once, reporting every outcome; meanwhile looks for drift every interval,
  * reports the node's state and events, and streams its stats samples (with one taken right
- * before each reload, as a reload restarts HAProxy's counters). Progress is kept in
+ * before each reload, as a reload restarts HAProxy's counters). On a node of a redundant pair
+ * (`keepalived`) it also applies each version's keepalived part, reports its VRRP role, hands
+ * the VIP over and bakes only once active when the control plane asks. Progress is kept in
  * DATA/managed.json, so a restarted agent neither repeats nor forgets work. The caller
- * finishes interrupted applies first (`recoverNode`).
+ * finishes interrupted applies first (`recoverNode`, then `recoverKeepalived`).
  */
 export function runManagedAgent(options: ManagedAgentOptions): ManagedAgent {
   const controller = new AbortController();
@@ -69,6 +86,16 @@ export function runManagedAgent(options: ManagedAgentOptions): ManagedAgent {
     ctx: options.ctx,
     client: options.client,
     haproxy: options.haproxy,
+    ...(options.keepalived
+      ? {
+          keepalived: {
+            node: options.keepalived,
+            journal: new KeepalivedJournal(options.ctx.dataDir),
+            ...(options.keepalivedSettleMs !== undefined ? { settleMs: options.keepalivedSettleMs } : {}),
+          },
+        }
+      : {}),
+    pairTimings: { ...PAIR_TIMINGS, ...options.pairTimings },
     state: loadManagedState(options.ctx.dataDir),
     work: new Serial(),
     delivery: new Serial(),
@@ -79,9 +106,12 @@ export function runManagedAgent(options: ManagedAgentOptions): ManagedAgent {
     controller.abort();
     throw error;
   };
+  const intervalMs = options.intervalMs ?? 1000;
+  // A change of VRRP role must reach the control plane within about two seconds.
+  const watchMs = options.keepalived ? Math.min(intervalMs, VRRP_LOOK_MS) : intervalMs;
   const loops = [
     pollDesired(run, options.waitS ?? 25).catch(stopOnFailure),
-    watch(run, options.intervalMs ?? 1000, options.heartbeatMs ?? 5000).catch(stopOnFailure),
+    watch(run, watchMs, options.heartbeatMs ?? 5000).catch(stopOnFailure),
     ...(sendStats ? [streamStats(run, recorder, buffer, sendStats).catch(stopOnFailure)] : []),
   ];
   const done = Promise.allSettled(loops).then(async (results) => {

@@ -2,6 +2,9 @@ import type { ApiClient } from "../../client/api-client.js";
 import type { DesiredState } from "../../control/api-types.js";
 import { LbguardError } from "../../errors.js";
 import type { AgentContext, HaproxyNode } from "../agent-context.js";
+import type { KeepalivedNode } from "../keepalived-node.js";
+import type { KeepalivedJournal } from "./keepalived-apply.js";
+import type { PairTimings } from "./pair-decide.js";
 import { saveManagedState, type ManagedState } from "./managed-state.js";
 
 /**
@@ -10,7 +13,7 @@ import { saveManagedState, type ManagedState } from "./managed-state.js";
  * `sendStats` the agent records no stats.
  */
 export type ControlPlane = Pick<ApiClient, "report" | "reportApply" | "shipEvents"> &
-  Partial<Pick<ApiClient, "sendStats">> & {
+  Partial<Pick<ApiClient, "sendStats" | "reportHandover">> & {
     desired(have: string | undefined, waitS: number, signal?: AbortSignal): Promise<DesiredState>;
   };
 
@@ -44,6 +47,19 @@ export class Serial {
   }
 }
 
+/** The keepalived a managed agent drives on a node of a pair (`--keepalived-dir`). */
+export interface ManagedKeepalived {
+  node: KeepalivedNode;
+  journal: KeepalivedJournal;
+  /** How long keepalived must stay up after a reload before the new files count (default 1000 ms). */
+  settleMs?: number;
+  /**
+   * The pair keepalived was switched to by the apply under way, until that apply ends: the
+   * role is read against it (its VIP may be a new one).
+   */
+  switchedTo?: string;
+}
+
 /** What the loops of one managed agent share. */
 export interface ManagedRun {
   node: HaproxyNode;
@@ -51,6 +67,10 @@ export interface ManagedRun {
   client: ControlPlane;
   /** The haproxy binary, for `haproxy -c`. */
   haproxy: string;
+  /** Absent: the agent applies only the HAProxy part of versions with a pair. */
+  keepalived?: ManagedKeepalived;
+  /** How long handovers and a canary's wait for the VIP may take (default `PAIR_TIMINGS`). */
+  pairTimings?: PairTimings;
   state: ManagedState;
   /** The control plane's last answer, once there is one. */
   desired?: DesiredState;

@@ -1,12 +1,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ApplyReport, RuntimeOperationSpec } from "../../control/api-types.js";
+import type { ApplyReport, HandoverReport, RuntimeOperationSpec } from "../../control/api-types.js";
 import { writeFileAtomic } from "../atomic-file.js";
+import type { AppliedPair } from "./keepalived-plan.js";
 
 /** A version the node applied or tried to apply for the control plane. */
 export interface HandledVersion {
   version: number;
   hash: string;
+  /** sha256 of its keepalived pair file, when it has one. */
+  pairHash?: string;
   /** The rollout it came with; a new rollout of the same text is a new attempt. */
   rollout?: number;
   status: ApplyReport["status"];
@@ -22,7 +25,7 @@ export interface OperationDone {
 /** What a managed agent remembers across restarts, in DATA/managed.json. */
 export interface ManagedState {
   /** The version this node last applied successfully (promoted or already running): the approved one. */
-  applied?: { version: number; hash: string };
+  applied?: { version: number; hash: string; pairHash?: string };
   /** The last version it tried, whatever the outcome, so that a failed version is not retried. */
   handled?: HandledVersion;
   /** Runtime operations already carried out, by change id. */
@@ -31,6 +34,12 @@ export interface ManagedState {
   eventsShipped: number;
   /** Outcomes not yet delivered (the control plane was unreachable), oldest first. */
   outbox: ApplyReport[];
+  /** The keepalived pair this node last applied with a version (nodes of a pair, with --keepalived-dir). */
+  keepalived?: AppliedPair;
+  /** The last VIP handover asked of this node, so that a repeated answer is not a second one. */
+  handover?: Pick<HandoverReport, "rollout" | "status">;
+  /** Handover outcomes not yet delivered, oldest first. */
+  handoverOutbox?: HandoverReport[];
 }
 
 /** The state of an agent that never ran in managed mode. */

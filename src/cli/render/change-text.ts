@@ -116,6 +116,9 @@ function reviewLines(reviews: Review[], paint: Paint): string[] {
 const NODE_STYLE: Record<Rollout["nodes"][number]["state"], Style> = {
   pending: "dim",
   applying: "yellow",
+  standby: "cyan",
+  "handing-over": "yellow",
+  "handed-over": "cyan",
   applied: "green",
   "rolled-back": "red",
   failed: "red",
@@ -132,7 +135,7 @@ function rolloutLines(rollout: Rollout, paint: Paint): string[] {
     `${paint("bold", `rollout #${rollout.id}`)} of change #${rollout.change}: ${state}  (started by ${rollout.startedBy})`,
     ...table(
       rollout.nodes.map((n, i) => [
-        `  ${n.node}${i === 0 ? " (canary)" : ""}`,
+        `  ${n.node}${i === 0 ? " (canary)" : ""}${n.node === rollout.vipHolder ? " (VIP holder)" : ""}`,
         { text: n.state, style: NODE_STYLE[n.state] },
         n.apply ?? "",
         n.detail ?? "",

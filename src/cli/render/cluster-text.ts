@@ -40,14 +40,24 @@ function healthText(health: NodeHealth | undefined): string {
   return `up${servers}${rate}`;
 }
 
+/** A node's VRRP state for the table: `MASTER, VIP`, `BACKUP`, or `-` when it reported none. */
+function vrrpText(node: NodeStatus): { text: string; style: "green" | "dim" | "red" } {
+  if (!node.vrrp) return { text: "-", style: "dim" };
+  const { state, holdsVip } = node.vrrp;
+  const text = holdsVip ? `${state}, VIP` : state;
+  return { text, style: state === "FAULT" || state === "STOPPED" ? "red" : holdsVip ? "green" : "dim" };
+}
+
 /**
  * The nodes of a cluster as a table (desired and applied version, the running config's hash,
- * health, when last seen, drift), then each drift with its diff.
+ * health, the VRRP state when a node reported one, when last seen, drift), then each drift with
+ * its diff, and a warning when the cluster has a single node.
  */
 export function renderNodes(raw: NodeStatus[], color: boolean): string {
   if (raw.length === 0) return "no nodes; add one with 'lbguard nodes add NAME'\n";
   const paint = painter(color);
   const nodes = terminalSafe(raw);
+  const paired = nodes.some((n) => n.vrrp !== undefined);
   const rows = nodes.map((n) => {
     const drift = n.drift?.length ? n.drift.map((d) => d.kind).join(", ") : "none";
     return [
@@ -56,12 +66,16 @@ export function renderNodes(raw: NodeStatus[], color: boolean): string {
       n.appliedVersion === undefined ? "-" : String(n.appliedVersion),
       shortHash(n.runningHash),
       { text: healthText(n.health), style: n.health?.haproxy === "down" ? "red" : "green" } as const,
+      ...(paired ? [vrrpText(n)] : []),
       shortTime(n.lastSeenAt),
       n.drift?.length ? { text: drift, style: "yellow" as const } : drift,
     ];
   });
   const lines = table(
-    [["node", "desired", "applied", "running", "health", "last seen", "drift"], ...rows],
+    [
+      ["node", "desired", "applied", "running", "health", ...(paired ? ["vrrp"] : []), "last seen", "drift"],
+      ...rows,
+    ],
     paint,
   );
   raw.forEach((node, i) => {
@@ -73,6 +87,15 @@ export function renderNodes(raw: NodeStatus[], color: boolean): string {
       );
     }
   });
+  if (nodes.length === 1) {
+    lines.push(
+      "",
+      paint(
+        "yellow",
+        `warning (cluster/single-lb-node): ${nodes[0]!.name} is the cluster's only load-balancer node, a single point of failure; add a second with 'lbguard nodes add NAME' and share a VIP with 'lbguard propose --vrrp PAIR'`,
+      ),
+    );
+  }
   return `${lines.join("\n")}\n`;
 }
 

@@ -30,6 +30,20 @@ export function describeEvent(event: AgentEvent): string {
         return `bake passed: ${String(e.version)} is last-known-good`;
       case "apply.recovered":
         return `finished an interrupted apply (step ${String(e.step)}): ${String(e.action)}`;
+      case "apply.standby":
+        return `standing by: baking once this node holds the VIP (at most ${Number(e.limitMs) / 1000} s)`;
+      case "apply.active":
+        return `holding the VIP after ${(Number(e.waitedMs) / 1000).toFixed(1)} s; baking`;
+      case "keepalived.invalid":
+        return `keepalived -t refused the pair: ${(e.problems as string[] | undefined)?.join("; ") ?? ""}`;
+      case "keepalived.replaced":
+        return `replaced ${String(e.path)}; keepalived (pid ${String(e.pid)}) reloaded it`;
+      case "keepalived.restored":
+        return `keepalived's previous files are back: ${String(e.reason)}`;
+      case "keepalived.recovered":
+        return `finished the keepalived part of an interrupted apply: ${String(e.action)}`;
+      case "vrrp.state-changed":
+        return `VRRP ${String(e.from ?? "-")} -> ${String(e.to)}${e.holdsVip ? ", holding the VIP" : ""}`;
       default:
         return Object.keys(e).length > 0 ? JSON.stringify(e) : "";
     }

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from "fastify";
-import type { AgentEventsReport, AgentReport, ApplyReport } from "../../control/api-types.js";
+import type { AgentEventsReport, AgentReport, ApplyReport, HandoverReport } from "../../control/api-types.js";
 import { recordReport, shipEvents, waitForDesired } from "../../control/agents.js";
 import type { ControlContext } from "../../control/control-context.js";
+import { recordHandover } from "../../control/handovers.js";
 import { recordApply } from "../../control/rollouts.js";
 import { BODIES, QUERIES } from "../schemas.js";
 
@@ -35,6 +36,11 @@ export function agentRoutes(ctx: ControlContext, closing: AbortSignal): FastifyP
         await recordApply(ctx, request.principal, request.body);
         return { ok: true };
       },
+    );
+    api.post<{ Body: HandoverReport }>(
+      "/agent/handovers",
+      { config: { access: "agent" }, schema: { tags, body: BODIES.handoverReport } },
+      async (request) => ({ ok: true, ...(await recordHandover(ctx, request.principal, request.body)) }),
     );
     api.post<{ Body: AgentEventsReport }>(
       "/agent/events",

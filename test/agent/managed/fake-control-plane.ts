@@ -7,15 +7,16 @@ import {
   type ApplyReport,
   type ClusterPolicy,
   type DesiredState,
+  type HandoverReport,
   type RuntimeOperationSpec,
 } from "../../../src/control/api-types.js";
 import { listenOn } from "../../../src/lab/listen.js";
 
-const STATUSES = new Set(["promoted", "rolled-back", "blocked", "invalid", "unchanged", "failed"]);
+const STATUSES = new Set(["promoted", "rolled-back", "blocked", "invalid", "unchanged", "failed", "standby"]);
 const BODY_LIMIT = 4 * 1024 * 1024;
 
 /**
- * The four `/api/v1/agent/...` endpoints of docs/api.md for one node, in memory: bearer-token
+ * The five `/api/v1/agent/...` endpoints of docs/api.md for one node, in memory: bearer-token
  * auth, the long poll on `desired`, the same error bodies and statuses, and a record of
  * everything the agent sent.
  */
@@ -23,10 +24,16 @@ export interface FakeControlPlane {
   url: string;
   reports: AgentReport[];
   applies: ApplyReport[];
+  handovers: HandoverReport[];
   events: AgentEvent[];
   desired: DesiredState;
-  /** Makes `text` the desired version (a new id), optionally in a rollout; wakes waiting polls. */
-  publish(text: string, rollout?: number): number;
+  /**
+   * Makes `text` (with the pair file `vrrp`, if given) the desired version (a new id),
+   * optionally in a rollout; wakes waiting polls.
+   */
+  publish(text: string, rollout?: number, vrrp?: string): number;
+  /** Changes the desired state (`handover`, `bakeWhenActive`, …) and wakes waiting polls. */
+  update(patch: Partial<DesiredState>): void;
   setPolicy(policy: Partial<ClusterPolicy>): void;
   /** Adds a runtime operation, waiting until an apply report names its rollout. */
   addOperation(change: number, operation: RuntimeOperationSpec, rollout: number): void;
@@ -49,6 +56,7 @@ export async function startFakeControlPlane(
     url: `http://${host}:${port}`,
     reports: [],
     applies: [],
+    handovers: [],
     events: [],
     desired: {
       cluster: "web",
@@ -57,13 +65,20 @@ export async function startFakeControlPlane(
       operations: [],
       policy: { ...DEFAULT_CLUSTER_POLICY },
     },
-    publish(text, rollout) {
+    publish(text, rollout, vrrp) {
       const id = plane.desired.version.id + 1;
-      plane.desired = { ...plane.desired, version: version(id, text) };
+      plane.desired = {
+        ...plane.desired,
+        version: { ...version(id, text), ...(vrrp !== undefined ? { vrrp } : {}) },
+      };
       if (rollout === undefined) delete plane.desired.rollout;
       else plane.desired.rollout = rollout;
       wake();
       return id;
+    },
+    update(patch) {
+      plane.desired = { ...plane.desired, ...patch };
+      wake();
     },
     setPolicy(policy) {
       plane.desired = { ...plane.desired, policy: { ...plane.desired.policy, ...policy } };
@@ -132,6 +147,13 @@ export async function startFakeControlPlane(
       if (!STATUSES.has(String(parsed.status))) return fail(res, 400, "LBG_BAD_REQUEST", "status");
       plane.applies.push(parsed as unknown as ApplyReport);
       return json(res, 200, { ok: true });
+    }
+    if (route === "POST /api/v1/agent/handovers") {
+      if (!Number.isInteger(parsed.rollout)) return fail(res, 400, "LBG_BAD_REQUEST", "rollout");
+      if (parsed.status !== "handed-over" && parsed.status !== "failed")
+        return fail(res, 400, "LBG_BAD_REQUEST", "status");
+      plane.handovers.push(parsed as unknown as HandoverReport);
+      return json(res, 200, { ok: true, accepted: true });
     }
     if (route === "POST /api/v1/agent/events") {
       if (!Array.isArray(parsed.events)) return fail(res, 400, "LBG_BAD_REQUEST", "events");
