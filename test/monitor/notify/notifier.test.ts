@@ -39,7 +39,12 @@ describe("notifier", () => {
     notifier.kick();
     // The receiver sees a post before the outbox row is marked, so wait on the rows.
     const delivered = async () => (await listNotifications(ctx)).filter((n) => n.state === "delivered");
-    await until("six notifications to be delivered", 20_000, async () => (await delivered()).length === 6, 20);
+    await until(
+      "six notifications to be delivered",
+      20_000,
+      async () => (await delivered()).length === 6,
+      20,
+    );
     expect(hook.bodies).toHaveLength(6);
   });
 
