@@ -226,7 +226,7 @@ function predict(
   const assumptions = [...result.traffic.assumptions];
   if (frontend === undefined) {
     assumptions.push(
-      `no single frontend binds port ${port}: the prediction puts the load on the first frontend`,
+      `no single frontend binds port ${port}: the prediction puts the load on the first frontend that forwards to a backend`,
     );
   }
   return { config, ...(frontend !== undefined ? { frontend } : {}), shares, assumptions };

@@ -32,7 +32,7 @@ export const PREDICTION_OPTIONS = {
 
 /** Help lines for the shared traffic options. */
 export const TRAFFIC_HELP = `Traffic (every value left out is assumed and the output says what was assumed):
-  --rps N              request rate of the first frontend (default 100 req/s)
+  --rps N              request rate of the first frontend that forwards to a backend (default 100 req/s)
   --frontend NAME=N    request rate of a named frontend (repeatable; replaces --rps)
   --paths LIST         request mix: comma-separated PATH[:WEIGHT], optionally 'METHOD PATH',
                        e.g. '/:7,/api/orders:3' (default: GET /)

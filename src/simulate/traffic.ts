@@ -1,5 +1,5 @@
 import type { Config } from "../model/config.js";
-import { isFrontend } from "../model/proxy.js";
+import { isFrontend, type Proxy } from "../model/proxy.js";
 import { HAPROXY_RANDOM_SEED, xorshift32 } from "./statistical-random.js";
 import type { RequestClass, Traffic, TrafficInput } from "./types.js";
 
@@ -19,6 +19,11 @@ export const TRAFFIC_DEFAULTS = {
  */
 export const FROM_LATENCY = 0;
 
+/** True when a frontend can hand requests to servers: a backend rule, a default or its own servers. */
+function forwardsRequests(proxy: Proxy): boolean {
+  return proxy.routes.length > 0 || proxy.defaultBackend !== undefined || proxy.servers.length > 0;
+}
+
 /** Requests in flight in a backend receiving `rps`. */
 export function concurrencyAt(traffic: Traffic, rps: number): number {
   if (traffic.concurrency !== FROM_LATENCY) return traffic.concurrency;
@@ -36,12 +41,19 @@ export function resolveTraffic(input: TrafficInput, config: Config): Traffic {
   if (input.frontendRps && Object.keys(input.frontendRps).length > 0) {
     Object.assign(frontendRps, input.frontendRps);
   } else {
-    const first = listening[0] ?? config.frontends[0];
+    // A health or stats frontend that forwards nowhere answers probes, not clients.
+    const forwarding = listening.find(forwardsRequests);
+    const first = forwarding ?? listening[0] ?? config.frontends[0];
     if (first) {
       const rps = input.rps ?? TRAFFIC_DEFAULTS.rps;
       frontendRps[first.name] = rps;
       if (input.rps === undefined)
         assumptions.push(`${rps} req/s (no rate given) on frontend '${first.name}'`);
+      const skipped = forwarding ? listening.slice(0, listening.indexOf(forwarding)) : [];
+      if (skipped.length > 0)
+        assumptions.push(
+          `the load goes to '${first.name}', the first frontend that forwards to a backend (${skipped.map((p) => `'${p.name}'`).join(", ")} forward${skipped.length === 1 ? "s" : ""} nowhere)`,
+        );
       const others = config.frontends.filter((p) => p !== first).map((p) => `'${p.name}'`);
       if (others.length > 0) assumptions.push(`no traffic on the other frontends (${others.join(", ")})`);
     }

@@ -81,6 +81,26 @@ describe("gate", () => {
     expect(unrouted?.message).toContain("50%");
   });
 
+  it("sends no client load to a health frontend listed first", async () => {
+    const health = ["frontend health", "  bind 127.0.0.1:8404", "  monitor-uri /healthz"];
+    const withHealth = (...servers: string[]) =>
+      cfg(
+        ...HEAD,
+        ...health,
+        "frontend www",
+        "  bind 127.0.0.1:8080",
+        "  default_backend web",
+        "backend web",
+        ...servers,
+      );
+    const { result } = await gate(
+      withHealth("  server a 10.0.0.1:80"),
+      withHealth("  server a 10.0.0.1:80", "  server b 10.0.0.2:80"),
+    );
+    expect(result.findings.map((f) => f.rule)).not.toContain("traffic/unrouted");
+    expect(result.verdict).toBe("pass");
+  });
+
   it("warns, without blocking, when one failure would overload the rest", async () => {
     const inventory = join(work, "inventory.yaml");
     writeFileSync(

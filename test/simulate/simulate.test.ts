@@ -153,6 +153,23 @@ describe("traffic defaults", () => {
   });
 });
 
+describe("where the load goes when no frontend is named", () => {
+  it("passes over a health frontend that forwards nowhere", () => {
+    const health = "frontend health\n    bind 127.0.0.1:8404\n    mode http\n    monitor-uri /healthz\n";
+    const text = TWO_BACKENDS.replace("frontend www", `${health}\nfrontend www`);
+    const result = simulate(parse(text), { rps: 10 }, undefined, { failures: false });
+    expect(result.traffic.frontendRps).toEqual({ www: 10 });
+    expect(result.traffic.assumptions.join("\n")).toContain("('health' forwards nowhere)");
+    expect(result.frontends.find((f) => f.name === "health")?.rps ?? 0).toBe(0);
+  });
+
+  it("keeps the first frontend when none forwards", () => {
+    const text = "frontend health\n    bind :8404\n    mode http\n    monitor-uri /healthz\n";
+    const result = simulate(parse(text), { rps: 10 }, undefined, { failures: false });
+    expect(result.traffic.frontendRps).toEqual({ health: 10 });
+  });
+});
+
 describe("determinism", () => {
   const input = {
     rps: 200,
