@@ -4,6 +4,7 @@ import type { NodeStatus } from "../../../src/control/api-types.js";
 import { useCluster } from "../cluster.js";
 import { Badge, Empty, ErrorNote, Loading, Page } from "../components/page.js";
 import { Time } from "../components/time.js";
+import { severityTone } from "../data/alert-list.js";
 import { linkTo } from "../router.js";
 import { useSession } from "../session.js";
 import { usePoll } from "../use-poll.js";
@@ -85,7 +86,7 @@ export function OverviewPage() {
               <ul class="list" data-testid="firing-alerts">
                 {data.alerts.map((alert) => (
                   <li key={alert.id}>
-                    <Badge tone={alert.severity === "critical" ? "bad" : "warn"}>{alert.severity}</Badge>{" "}
+                    <Badge tone={severityTone(alert.severity)}>{alert.severity}</Badge>{" "}
                     <a href={linkTo(`/alerts/${alert.id}`)}>{alert.summary}</a>{" "}
                     <span class="muted">
                       since <Time iso={alert.firedAt ?? alert.activeAt} />
@@ -104,9 +105,7 @@ export function OverviewPage() {
               <ul class="list" data-testid="open-incidents">
                 {data.incidents.map((incident) => (
                   <li key={incident.id}>
-                    <Badge tone={incident.severity === "critical" ? "bad" : "warn"}>
-                      {incident.severity}
-                    </Badge>{" "}
+                    <Badge tone={severityTone(incident.severity)}>{incident.severity}</Badge>{" "}
                     <a href={linkTo(`/incidents/${incident.id}`)}>
                       #{incident.id} {incident.title}
                     </a>{" "}
