@@ -32,28 +32,34 @@ export interface JournalEntry {
   startedAt: string;
 }
 
-/** The apply journal, one small JSON file replaced atomically at each step. */
-export class ApplyJournal {
-  readonly path: string;
+/**
+ * The journal of a change in progress: one small JSON file, replaced atomically at each step
+ * and removed once the change ends, so a restarted agent finds the last step recorded or none.
+ */
+export class JsonJournal<T> {
+  constructor(readonly path: string) {}
 
-  constructor(dataDir: string) {
-    this.path = join(dataDir, "apply.json");
-  }
-
-  /** The interrupted or running apply, if any. */
-  current(): JournalEntry | undefined {
+  /** The interrupted or running change, if any. */
+  current(): T | undefined {
     if (!existsSync(this.path)) return undefined;
-    return JSON.parse(readFileSync(this.path, "utf8")) as JournalEntry;
+    return JSON.parse(readFileSync(this.path, "utf8")) as T;
   }
 
-  /** Records the step the apply is about to take. */
-  record(entry: JournalEntry): void {
+  /** Records the step the change is about to take. */
+  record(entry: T): void {
     writeFileAtomic(this.path, `${JSON.stringify(entry, null, 2)}\n`);
   }
 
-  /** Forgets the apply: it finished one way or the other. */
+  /** Forgets the change: it finished one way or the other. */
   clear(): void {
     removeQuietly(this.path);
+  }
+}
+
+/** The apply journal, DATA/apply.json. */
+export class ApplyJournal extends JsonJournal<JournalEntry> {
+  constructor(dataDir: string) {
+    super(join(dataDir, "apply.json"));
   }
 }
 

@@ -1,16 +1,11 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { renderKeepalivedConf } from "../../vrrp/render-keepalived.js";
 import type { VrrpPair } from "../../vrrp/pair.js";
 import type { AgentContext } from "../agent-context.js";
-import {
-  moveDurable,
-  removeQuietly,
-  temporaryPathFor,
-  writeDurable,
-  writeFileAtomic,
-} from "../atomic-file.js";
+import { moveDurable, removeQuietly, temporaryPathFor, writeDurable } from "../atomic-file.js";
 import { contentHash } from "../config-store.js";
+import { JsonJournal } from "../journal.js";
 import type { KeepalivedNode, KeepalivedPaths } from "../keepalived-node.js";
 import { KEEPALIVED_FILES, keepalivedProblems, type KeepalivedFiles } from "./keepalived-plan.js";
 
@@ -27,25 +22,10 @@ export interface KeepalivedJournalEntry {
   startedAt: string;
 }
 
-/** The journal of the keepalived part, DATA/keepalived-apply.json, replaced atomically. */
-export class KeepalivedJournal {
-  readonly path: string;
-
+/** The journal of the keepalived part, DATA/keepalived-apply.json. */
+export class KeepalivedJournal extends JsonJournal<KeepalivedJournalEntry> {
   constructor(dataDir: string) {
-    this.path = join(dataDir, "keepalived-apply.json");
-  }
-
-  current(): KeepalivedJournalEntry | undefined {
-    if (!existsSync(this.path)) return undefined;
-    return JSON.parse(readFileSync(this.path, "utf8")) as KeepalivedJournalEntry;
-  }
-
-  record(entry: KeepalivedJournalEntry): void {
-    writeFileAtomic(this.path, `${JSON.stringify(entry, null, 2)}\n`);
-  }
-
-  clear(): void {
-    removeQuietly(this.path);
+    super(join(dataDir, "keepalived-apply.json"));
   }
 }
 
