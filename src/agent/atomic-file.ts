@@ -1,14 +1,16 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /**
  * Replaces a file so that a reader, or a crash at any moment, sees either the old content or
  * the new one, never a part: the text goes to a temporary file in the same directory, is
- * flushed to disk, renamed over the target, and the directory entry is flushed too.
+ * flushed to disk, renamed over the target, and the directory entry is flushed too. A `mode`
+ * is set on the temporary file before the rename, so the file is never seen without it.
  */
-export function writeFileAtomic(path: string, text: string): void {
+export function writeFileAtomic(path: string, text: string, mode?: number): void {
   const temporary = temporaryPathFor(path);
   writeDurable(temporary, text);
+  if (mode !== undefined) chmodSync(temporary, mode);
   moveDurable(temporary, path);
 }
 

@@ -3,7 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { renderKeepalivedConf } from "../../vrrp/render-keepalived.js";
 import type { VrrpPair } from "../../vrrp/pair.js";
 import type { AgentContext } from "../agent-context.js";
-import { moveDurable, removeQuietly, temporaryPathFor, writeDurable } from "../atomic-file.js";
+import { removeQuietly, writeDurable, writeFileAtomic } from "../atomic-file.js";
 import { contentHash } from "../config-store.js";
 import { JsonJournal } from "../journal.js";
 import type { KeepalivedNode, KeepalivedPaths } from "../keepalived-node.js";
@@ -202,7 +202,7 @@ async function restoreFiles(kn: KeepalivedNode, previous: Partial<KeepalivedFile
   for (const name of KEEPALIVED_FILES) {
     const text = previous[name];
     if (text === undefined) removeQuietly(kn.paths[name]);
-    else writeManaged(kn.paths[name], text, name === "conf" ? 0o644 : 0o755);
+    else writeManaged(kn.paths, name, text);
   }
   if (kn.running() === undefined) return false;
   try {
@@ -215,8 +215,7 @@ async function restoreFiles(kn: KeepalivedNode, previous: Partial<KeepalivedFile
 
 function writeManagedFiles(paths: KeepalivedPaths, files: KeepalivedFiles): void {
   mkdirSync(dirname(paths.conf), { recursive: true });
-  for (const name of KEEPALIVED_FILES)
-    writeManaged(paths[name], files[name], name === "conf" ? 0o644 : 0o755);
+  for (const name of KEEPALIVED_FILES) writeManaged(paths, name, files[name]);
 }
 
 function writeScript(path: string, text: string): void {
@@ -224,10 +223,7 @@ function writeScript(path: string, text: string): void {
   chmodSync(path, 0o755);
 }
 
-/** Atomic replace with the file's mode set before the rename, so it is never seen without it. */
-function writeManaged(path: string, text: string, mode: number): void {
-  const temporary = temporaryPathFor(path);
-  writeDurable(temporary, text);
-  chmodSync(temporary, mode);
-  moveDurable(temporary, path);
+/** Replaces one managed file atomically: keepalived.conf readable, the scripts executable. */
+function writeManaged(paths: KeepalivedPaths, name: keyof KeepalivedFiles, text: string): void {
+  writeFileAtomic(paths[name], text, name === "conf" ? 0o644 : 0o755);
 }
