@@ -6,8 +6,8 @@ import { promisify } from "node:util";
 import { connectKeepalived, type KeepalivedNode } from "../../../src/agent/keepalived-node.js";
 import { renderNodeFiles } from "../../../src/agent/managed/keepalived-plan.js";
 import { livingPid, startKeepalived, stopKeepalived } from "../../../src/vrrp/keepalived-process.js";
-import { parseVrrpPair, vipAddress } from "../../../src/vrrp/pair.js";
-import { listsAddress, parseStateLine } from "../../../src/vrrp/vrrp-state.js";
+import { parseVrrpPair } from "../../../src/vrrp/pair.js";
+import { listsAddress, readVrrpStatus } from "../../../src/vrrp/vrrp-state.js";
 
 const run = promisify(execFile);
 
@@ -105,20 +105,8 @@ export async function openKeepalivedLab(ns: string): Promise<KeepalivedLab> {
   };
   const node: KeepalivedNode = {
     ...base,
-    // readVrrpStatus's, with `ip` looking inside the namespace.
-    async status(pair) {
-      let state = parseStateLine("");
-      if (livingPid(pidFile) === undefined) state = "STOPPED";
-      else {
-        try {
-          state = parseStateLine(readFileSync(base.paths.stateFile, "utf8"));
-        } catch {
-          // No transition written yet: UNKNOWN.
-        }
-      }
-      const { stdout } = await run("ip", ["-n", ns, "-o", "-4", "addr", "show", "dev", pair.interface]);
-      return { state, holdsVip: listsAddress(stdout, vipAddress(pair)) };
-    },
+    // With `ip` looking inside the namespace.
+    status: (pair) => readVrrpStatus(pair, base.paths, pidFile, { netns: ns }),
   };
   return {
     ns,
