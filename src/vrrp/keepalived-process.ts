@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LbguardError } from "../errors.js";
+import { stopProcess } from "../haproxy/runtime/master-process.js";
 
 /** The binary to run when the caller names none: `LBGUARD_KEEPALIVED`, else `keepalived` on PATH. */
 export function keepalivedBinary(explicit?: string): string {
@@ -136,26 +137,6 @@ export async function startKeepalived(options: StartKeepalivedOptions): Promise<
  * Stops the keepalived with that PID: SIGTERM (it removes its VIP and sends a priority-0 advert
  * so that a backup takes over at once), then SIGKILL if it is still there after `timeoutMs`.
  */
-export async function stopKeepalived(pid: number, timeoutMs = 10_000): Promise<void> {
-  if (!signal(pid, "SIGTERM")) return;
-  const deadline = Date.now() + timeoutMs;
-  while (isProcessAlive(pid)) {
-    if (Date.now() > deadline) {
-      signal(pid, "SIGKILL");
-      const killDeadline = Date.now() + 5_000;
-      while (isProcessAlive(pid) && Date.now() < killDeadline) await sleep(20);
-      return;
-    }
-    await sleep(20);
-  }
-}
-
-/** Sends a signal; false when the process is already gone. */
-function signal(pid: number, name: NodeJS.Signals): boolean {
-  try {
-    process.kill(pid, name);
-    return true;
-  } catch {
-    return false;
-  }
+export function stopKeepalived(pid: number, timeoutMs = 10_000): Promise<void> {
+  return stopProcess(pid, timeoutMs);
 }
