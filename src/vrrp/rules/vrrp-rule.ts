@@ -32,11 +32,6 @@ export function defineVrrpRule(rule: VrrpRule): VrrpRule {
   return rule;
 }
 
-/** Where a pair rule is documented, relative to the package root: its section of docs/vrrp.md. */
-export function vrrpRuleDocPath(id: string): string {
-  return `docs/vrrp.md#${id.replace(/[^a-z0-9-]/g, "")}`;
-}
-
 /** A span at the start of `file`, for pairs that were not read from a file. */
 export function startOf(file: string): SourceSpan {
   return { file, line: 1, column: 1, endLine: 1, endColumn: 1 };
