@@ -1,6 +1,7 @@
 // How the changes pages word and colour a change: its state, verdict and risk as badges, and
 // what it changes in a few words. Pure.
-import type { ChangeState, ChangeSummary, RuntimeOperationSpec } from "../../../src/control/api-types.js";
+import { operationText } from "../../../src/cli/render/change-text.js";
+import type { ChangeState, ChangeSummary } from "../../../src/control/api-types.js";
 import type { Risk } from "../../../src/plan/risk.js";
 
 /** Badge tones (components/page.tsx's Tone). */
@@ -29,12 +30,6 @@ export function riskTone(risk: Risk): BadgeTone {
 
 export function verdictTone(verdict: ChangeSummary["verdict"]): BadgeTone {
   return verdict === "pass" ? "good" : "bad";
-}
-
-/** A runtime operation as the CLI takes it: `drain web/web-01`, `weight=5 web/web-01`. */
-export function operationText(op: RuntimeOperationSpec): string {
-  const action = op.action.kind === "weight" ? `weight=${op.action.weight}` : op.action.kind;
-  return `${action} ${op.backend}/${op.server}`;
 }
 
 /** What the change changes, in a few words: `version 4 → 5` or `drain web/web-01`. */
