@@ -9,7 +9,7 @@
 // Samples are not aligned across nodes (each agent samples on its own clock), so each sample's
 // gains are spread over the whole seconds its interval covers before nodes are added up; then a
 // trailing average of a few seconds keeps a second with one request from swinging a share 0→100%.
-import { takesNewRequests } from "../../src/monitor/cluster-view.js";
+import { sampleTime, takesNewRequests } from "../../src/monitor/cluster-view.js";
 import type { MetricSample, RowSample } from "../../src/monitor/types.js";
 
 export type SamplesByNode = Readonly<Record<string, readonly MetricSample[]>>;
@@ -90,10 +90,7 @@ export const STALE_NODE_MS = 10_000;
  * samples, leaving out nodes that stopped reporting; undefined without any sample.
  */
 export function completeUntilMs(nodes: SamplesByNode): number | undefined {
-  const lasts = Object.values(nodes)
-    .map((samples) => samples[samples.length - 1])
-    .filter((s): s is MetricSample => s !== undefined)
-    .map((s) => Date.parse(s.at));
+  const lasts = latestSampleTimes(nodes);
   if (lasts.length === 0) return undefined;
   const newest = Math.max(...lasts);
   return Math.min(...lasts.filter((at) => at >= newest - STALE_NODE_MS));
@@ -128,12 +125,17 @@ const FETCH_LAG_MS = 30_000;
  * every fetch read its whole gap again. `fallbackMs` when nothing is held.
  */
 export function nextFetchFromMs(held: SamplesByNode, fallbackMs: number): number {
-  const lasts = Object.values(held)
-    .map((samples) => samples[samples.length - 1])
-    .filter((s): s is MetricSample => s !== undefined)
-    .map((s) => Date.parse(s.at));
+  const lasts = latestSampleTimes(held);
   if (lasts.length === 0) return fallbackMs;
   return Math.max(Math.min(...lasts), Math.max(...lasts) - FETCH_LAG_MS);
+}
+
+/** When each node's latest sample was taken (ms), leaving out nodes without one. */
+function latestSampleTimes(nodes: SamplesByNode): number[] {
+  return Object.values(nodes)
+    .map((samples) => samples[samples.length - 1])
+    .filter((s): s is MetricSample => s !== undefined)
+    .map(sampleTime);
 }
 
 /** Per backend: the server rows' counts and the backend row's responses, one slot per second. */
