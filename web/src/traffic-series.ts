@@ -283,10 +283,7 @@ export function shapeTraffic(
       expected,
       rates,
       now,
-      nowRequestsPerS: servers.reduce(
-        (sum, s) => sum + (perSecond(buckets.servers.get(s)?.requests, last, window.nowS) ?? 0),
-        0,
-      ),
+      nowRequestsPerS: now.reduce((sum, row) => sum + row.requestsPerS, 0),
       nowRates,
     });
   }
