@@ -23,6 +23,16 @@ export function useCluster(): ClusterChoice {
   return useContext(ClusterContext);
 }
 
+/**
+ * The selected cluster's name, on the pages the shell shows only once a cluster is selected
+ * (every page but the overview, which says itself that there is none).
+ */
+export function useClusterName(): string {
+  const { name } = useCluster();
+  if (!name) throw new Error("useClusterName outside a page with a selected cluster");
+  return name;
+}
+
 export function rememberedCluster(): string | undefined {
   return localStorage.getItem(STORAGE_KEY) ?? undefined;
 }

@@ -2,7 +2,7 @@
 // and the change most likely behind it. Refreshed every second: a new alert shows up by itself.
 import { useState } from "preact/hooks";
 import type { Alert } from "../../../src/monitor/types.js";
-import { useCluster } from "../cluster.js";
+import { useClusterName } from "../cluster.js";
 import { Badge, Empty, ErrorNote, Loading, Page } from "../components/page.js";
 import { Time } from "../components/time.js";
 import { activeFor, orderAlerts, severityTone, stateSince, stateTone } from "../data/alert-list.js";
@@ -21,10 +21,9 @@ const WINDOWS = [
 
 export function AlertsPage() {
   const { api } = useSession();
-  const { name } = useCluster();
+  const name = useClusterName();
   const [hours, setHours] = useState<number>(24);
   const view = usePoll(async () => {
-    if (!name) return undefined;
     const since = new Date(Date.now() - hours * 3_600_000).toISOString();
     const [open, resolved] = await Promise.all([
       api.alerts({ cluster: name, state: "open" }),
@@ -33,15 +32,6 @@ export function AlertsPage() {
     return orderAlerts(open, resolved);
   }, [name, hours]);
 
-  if (!name) {
-    return (
-      <Page title="Alerts">
-        <Empty title="No cluster is registered yet.">
-          Alerts are about a cluster&apos;s nodes: register one with <code>lbguard cluster create</code>.
-        </Empty>
-      </Page>
-    );
-  }
   const alerts = view.data;
   const active = alerts?.filter((a) => a.state !== "resolved") ?? [];
   const resolved = alerts?.filter((a) => a.state === "resolved") ?? [];

@@ -2,7 +2,7 @@
 // proposes a new configuration (operators), prefilled with the version the cluster runs.
 import { useEffect, useState } from "preact/hooks";
 import { CHANGE_STATES } from "../../../src/control/api-types.js";
-import { useCluster } from "../cluster.js";
+import { useClusterName } from "../cluster.js";
 import { approvalsText } from "../data/change-actions.js";
 import { riskTone, stateFilter, stateTone, verdictTone, whatText } from "../data/change-format.js";
 import {
@@ -24,10 +24,10 @@ const LIST_MS = 2000;
 
 export function ChangesPage() {
   const { api } = useSession();
-  const { name } = useCluster();
+  const name = useClusterName();
   const canPropose = useCan("operator");
   const state = stateFilter(useCurrentPath(), CHANGE_STATES);
-  const list = usePoll(() => (name ? api.changes(name, state) : Promise.resolve([])), [name, state], LIST_MS);
+  const list = usePoll(() => api.changes(name, state), [name, state], LIST_MS);
 
   return (
     <Page
@@ -128,10 +128,10 @@ export function ChangesPage() {
 
 export function ProposePage() {
   const { api } = useSession();
-  const { name } = useCluster();
+  const name = useClusterName();
   const canPropose = useCan("operator");
   // The cluster is polled so that a version rolled out meanwhile is noticed before proposing.
-  const cluster = usePoll(() => (name ? api.cluster(name) : Promise.resolve(undefined)), [name], LIST_MS);
+  const cluster = usePoll(() => api.cluster(name), [name], LIST_MS);
   const current = cluster.data?.currentVersion;
   const [form, setForm] = useState<ProposeForm | undefined>(undefined);
   const [problem, setProblem] = useState<unknown>(undefined);
@@ -160,7 +160,7 @@ export function ProposePage() {
 
   const propose = async (event: Event) => {
     event.preventDefault();
-    if (!name || !form) return;
+    if (!form) return;
     const built = proposeRequest(form);
     if ("problem" in built) {
       setProblem(new Error(built.problem));
@@ -189,7 +189,7 @@ export function ProposePage() {
     );
   }
   return (
-    <Page title={`Propose a change to ${name ?? ""}`}>
+    <Page title={`Propose a change to ${name}`}>
       {cluster.error ? <ErrorNote error={cluster.error} doing="load the cluster" /> : null}
       {!form ? (
         <Loading what="the running configuration" />

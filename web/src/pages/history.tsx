@@ -1,7 +1,7 @@
 // History: every version of the cluster's haproxy.cfg, newest first, and the diff between any two.
 // The pair compared is in the address (`#/history/3/5`), so a diff can be linked from a review.
 import type { VersionInfo } from "../../../src/control/api-types.js";
-import { useCluster } from "../cluster.js";
+import { useClusterName } from "../cluster.js";
 import { DiffView } from "../components/diff-view.js";
 import { Badge, Empty, ErrorNote, Loading, Page } from "../components/page.js";
 import { Time } from "../components/time.js";
@@ -14,10 +14,9 @@ import "./history.css";
 
 export function HistoryPage(props: { params: Record<string, string> }) {
   const { api } = useSession();
-  const { name } = useCluster();
+  const name = useClusterName();
   const view = usePoll(
     async () => {
-      if (!name) return undefined;
       const [cluster, versions] = await Promise.all([api.cluster(name), api.versions(name)]);
       return { current: cluster.currentVersion, versions };
     },
@@ -25,15 +24,6 @@ export function HistoryPage(props: { params: Record<string, string> }) {
     2000,
   );
 
-  if (!name) {
-    return (
-      <Page title="History">
-        <Empty title="No cluster is registered yet.">
-          An admin registers one with <code>lbguard cluster create NAME --config haproxy.cfg</code>.
-        </Empty>
-      </Page>
-    );
-  }
   const data = view.data;
   const pair = data ? pairToShow(props.params, data.versions) : undefined;
   return (

@@ -1,6 +1,6 @@
 // Incidents: the open ones first, then those resolved, each with what opened it and how long it
 // lasted. A new incident (a critical alert, an automatic rollback) appears by itself.
-import { useCluster } from "../cluster.js";
+import { useClusterName } from "../cluster.js";
 import { Badge, Empty, ErrorNote, Loading, Page } from "../components/page.js";
 import { Time } from "../components/time.js";
 import { durationText, severityTone } from "../data/alert-list.js";
@@ -12,21 +12,9 @@ import "./incidents.css";
 
 export function IncidentsPage() {
   const { api } = useSession();
-  const { name } = useCluster();
-  const view = usePoll(
-    async () => (name ? orderIncidents(await api.incidents({ cluster: name })) : undefined),
-    [name],
-  );
+  const name = useClusterName();
+  const view = usePoll(async () => orderIncidents(await api.incidents({ cluster: name })), [name]);
 
-  if (!name) {
-    return (
-      <Page title="Incidents">
-        <Empty title="No cluster is registered yet.">
-          Incidents belong to a cluster: register one with <code>lbguard cluster create</code>.
-        </Empty>
-      </Page>
-    );
-  }
   const incidents = view.data;
   const now = new Date().toISOString();
   return (

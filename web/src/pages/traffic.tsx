@@ -4,7 +4,7 @@
 import { useMemo, useRef, useState } from "preact/hooks";
 import type { ExpectedShares } from "../../../src/control/api-types.js";
 import type { MetricSample } from "../../../src/monitor/types.js";
-import { useCluster } from "../cluster.js";
+import { useClusterName } from "../cluster.js";
 import { Empty, ErrorNote, Loading, Page } from "../components/page.js";
 import { Time } from "../components/time.js";
 import { useSession } from "../session.js";
@@ -32,11 +32,11 @@ const EXPECTED_REFRESH_MS = 2000;
 const QUIET_MS = 10_000;
 
 export function TrafficPage() {
-  const { name } = useCluster();
+  const name = useClusterName();
   const [windowMin, setWindowMin] = useState<number>(5);
   const windowS = windowMin * 60;
-  const samples = useLiveSamples(name ?? "", windowS);
-  const expected = useExpectedEpochs(name ?? "");
+  const samples = useLiveSamples(name, windowS);
+  const expected = useExpectedEpochs(name);
 
   const view = useMemo(() => {
     const nodes = samples.data?.nodes;
@@ -71,7 +71,7 @@ export function TrafficPage() {
       {!view ? (
         <Loading what="the stats" />
       ) : view.until === undefined || view.backends.length === 0 ? (
-        <Empty title={`No traffic stats from ${name ?? "this cluster"} in the last ${windowMin} min.`}>
+        <Empty title={`No traffic stats from ${name} in the last ${windowMin} min.`}>
           Each node's agent sends its HAProxy's stats every second once it runs:{" "}
           <code>lbguard nodes add NAME</code> prints the <code>lbguard agent --server … --token …</code>{" "}
           command to start on the load balancer. <code>lbguard demo</code> starts a lab cluster with live
@@ -124,7 +124,6 @@ function useLiveSamples(cluster: string, windowS: number) {
   const held = useRef<{ key: string; nodes: Record<string, MetricSample[]> }>({ key: "", nodes: {} });
   return usePoll(
     async () => {
-      if (!cluster) return { nodes: {} };
       const key = `${cluster}:${windowS}`;
       if (held.current.key !== key) held.current = { key, nodes: {} };
       const marginMs = (windowS + Math.max(SMOOTH_S, NOW_S) + 5) * 1000;
@@ -148,7 +147,6 @@ function useExpectedEpochs(cluster: string) {
   const known = useRef<{ cluster: string; epochs: ExpectedEpoch[] }>({ cluster: "", epochs: [] });
   return usePoll(
     async () => {
-      if (!cluster) return undefined;
       const latest = await api.expectedShares(cluster);
       if (known.current.cluster !== cluster) known.current = { cluster, epochs: [] };
       const key = `${latest.version}:${latest.runtimeChanges.join(",")}:${latest.since}`;
