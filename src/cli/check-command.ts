@@ -2,8 +2,8 @@ import { parseArgs } from "node:util";
 import { checkConfig, sortFindings } from "../check/check-config.js";
 import { LbguardError } from "../errors.js";
 import { runHaproxyCheck } from "../haproxy/runtime/haproxy-check.js";
-import { atLeast, SEVERITIES, type Severity } from "../model/severity.js";
 import { RULES } from "../rules/index.js";
+import { failOnOption, failsOn } from "./fail-on-option.js";
 import { loadConfigFiles, loadInventory } from "./load-inputs.js";
 import { packageVersion, readRuleDoc, whyItMatters } from "./package-files.js";
 import { renderJson } from "./render/json.js";
@@ -61,12 +61,7 @@ export async function checkCommand(
   const format = values.json ? "json" : values.format;
   if (!["text", "json", "sarif"].includes(format))
     throw new LbguardError("LBG_USAGE", { detail: `unknown --format '${format}' (use text, json or sarif)` });
-  const failOn = values["fail-on"];
-  if (failOn !== "never" && !SEVERITIES.includes(failOn as Severity)) {
-    throw new LbguardError("LBG_USAGE", {
-      detail: `unknown --fail-on '${failOn}' (use error, warning, info or never)`,
-    });
-  }
+  const failOn = failOnOption(values["fail-on"]);
   if (positionals.length === 0)
     throw new LbguardError("LBG_USAGE", {
       detail: "check needs at least one configuration file or directory",
@@ -127,5 +122,5 @@ export async function checkCommand(
     if (loaded) sources.set(loaded.inventory.file, loaded.text);
     out(renderText({ findings, sources, why, color: useColor(values), haproxyNote }));
   }
-  return failOn !== "never" && findings.some((f) => atLeast(f.severity, failOn as Severity)) ? 1 : 0;
+  return failsOn(findings, failOn) ? 1 : 0;
 }

@@ -6,7 +6,6 @@ import { sortFindings } from "../check/check-config.js";
 import { LbguardError } from "../errors.js";
 import { parseConfig } from "../haproxy/parse/index.js";
 import type { Config } from "../model/config.js";
-import { atLeast, SEVERITIES, type Severity } from "../model/severity.js";
 import { checkPairConfigs, type PairConfigsCheck } from "../vrrp/check-pair-configs.js";
 import { loadVrrpPair } from "../vrrp/pair.js";
 import {
@@ -19,6 +18,7 @@ import {
 } from "../vrrp/render-keepalived.js";
 import { checkVrrpPair } from "../vrrp/rules/check-vrrp-pair.js";
 import { scriptSecurityProblems } from "../vrrp/script-security.js";
+import { failOnOption, failsOn, type FailOn } from "./fail-on-option.js";
 import { loadConfigFiles } from "./load-inputs.js";
 import { packageVersion } from "./package-files.js";
 import { renderText } from "./render/text.js";
@@ -91,16 +91,11 @@ export async function vrrpCommand(
     if (!values.node) throw new LbguardError("LBG_USAGE", { detail: "vrrp render needs --node NAME" });
     return render(file, values.node, values.dir, values.json, out, err);
   }
-  const failOn = values["fail-on"];
-  if (failOn !== "never" && !SEVERITIES.includes(failOn as Severity))
-    throw new LbguardError("LBG_USAGE", {
-      detail: `unknown --fail-on '${failOn}' (use error, warning, info or never)`,
-    });
   return check(
     {
       file,
       configs: values.config,
-      failOn,
+      failOn: failOnOption(values["fail-on"]),
       runKeepalived: !values["no-keepalived"],
       ...(values.keepalived ? { keepalived: values.keepalived } : {}),
       json: values.json,
@@ -114,7 +109,7 @@ export async function vrrpCommand(
 interface CheckArgs {
   file: string;
   configs: string[];
-  failOn: string;
+  failOn: FailOn;
   runKeepalived: boolean;
   keepalived?: string;
   json: boolean;
@@ -173,9 +168,7 @@ async function check(args: CheckArgs, out: (s: string) => void, err: (s: string)
     ]);
     out(renderText({ findings, sources, why: new Map(), color: args.color, haproxyNote: note }));
   }
-  const failing =
-    args.failOn !== "never" && findings.some((f) => atLeast(f.severity, args.failOn as Severity));
-  return failing || refused.length > 0 ? 1 : 0;
+  return failsOn(findings, args.failOn) || refused.length > 0 ? 1 : 0;
 }
 
 /** One line on what keepalived -t said, node by node, or why it did not run. */
