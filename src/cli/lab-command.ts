@@ -13,12 +13,10 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { LbguardError } from "../errors.js";
-import { parseShowProc } from "../haproxy/runtime/master-cli.js";
 import { stopProcess } from "../haproxy/runtime/master-process.js";
 import { bindAddresses, delay } from "../haproxy/runtime/process-helpers.js";
-import { sendSocketCommand } from "../haproxy/runtime/socket-command.js";
 import type { InventoryRole } from "../inventory/inventory.js";
-import { processCommand } from "../lab/process-command.js";
+import { processCommand, workerPidsOf } from "../lab/process-command.js";
 import type { LabServer } from "../lab/scenario.js";
 
 export const LAB_HELP = `Usage: lbguard lab up FILE [--config CFG] [--dir DIR]
@@ -243,7 +241,7 @@ async function labRun(argv: string[], out: (s: string) => void, options: LabComm
       ...(values.haproxy !== undefined ? { haproxyBinary: values.haproxy } : {}),
     });
     try {
-      const workerPids = await workersOf(lab.masterSocket);
+      const workerPids = await workerPidsOf(lab.masterSocket, 2_000);
       const record: LabRecord = {
         pid: process.pid,
         file: resolve(file),
@@ -413,14 +411,6 @@ function readText(path: string, required = false): string {
       { cause: error },
     );
   }
-}
-
-/** The running worker PIDs, from the master CLI (empty when it does not answer). */
-async function workersOf(masterSocket: string): Promise<number[]> {
-  const answer = await sendSocketCommand(masterSocket, "show proc", { timeoutMs: 2_000, quit: true }).catch(
-    () => "",
-  );
-  return parseShowProc(answer)?.workers.map((w) => w.pid) ?? [];
 }
 
 /**

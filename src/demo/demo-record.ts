@@ -2,10 +2,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from "node:path";
 import { writeFileAtomic } from "../agent/atomic-file.js";
 import { LbguardError } from "../errors.js";
-import { parseShowProc } from "../haproxy/runtime/master-cli.js";
 import { stopProcess } from "../haproxy/runtime/master-process.js";
-import { sendSocketCommand } from "../haproxy/runtime/socket-command.js";
-import { processCommand } from "../lab/process-command.js";
+import { processCommand, workerPidsOf } from "../lab/process-command.js";
 
 /** The file a running demo keeps in its directory. */
 export const DEMO_RECORD = "demo.json";
@@ -67,14 +65,6 @@ function stillRecorded(record: DemoRecord, pid: number): boolean {
 /** True when the process that wrote the record still runs. */
 export function demoRunning(record: DemoRecord): boolean {
   return stillRecorded(record, record.pid);
-}
-
-/** The worker PIDs the HAProxy master answers on its CLI with `show proc`; empty when it does not answer. */
-export async function workerPidsOf(masterSocket: string, timeoutMs: number): Promise<number[]> {
-  const answer = await sendSocketCommand(masterSocket, "show proc", { timeoutMs, quit: true }).catch(
-    () => "",
-  );
-  return parseShowProc(answer)?.workers.map((w) => w.pid) ?? [];
 }
 
 /**

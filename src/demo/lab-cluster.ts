@@ -10,18 +10,12 @@ import { installedHaproxyVersion } from "../haproxy/runtime/installed-haproxy.js
 import { startMasterWorker, type MasterWorker } from "../haproxy/runtime/master-process.js";
 import { bindAddresses, delay, haproxyBinary } from "../haproxy/runtime/process-helpers.js";
 import { startLabServer, type LabServerProcess } from "../lab/lab.js";
-import { processCommand } from "../lab/process-command.js";
+import { processCommand, workerPidsOf } from "../lab/process-command.js";
 import { readLabServers } from "../lab/scenario.js";
 import { startServer, type RunningServer } from "../server/start-server.js";
 import { DEMO_FILES, demoExamplesDir, readDemoTexts, type DemoTexts } from "./demo-examples.js";
 import { DEMO_NETWORK, type DemoNetwork } from "./demo-network.js";
-import {
-  prepareDemoDir,
-  removeDemoRecord,
-  workerPidsOf,
-  writeDemoRecord,
-  type DemoRecord,
-} from "./demo-record.js";
+import { prepareDemoDir, removeDemoRecord, writeDemoRecord, type DemoRecord } from "./demo-record.js";
 import { startSteadyTraffic, type SteadyTraffic } from "./steady-traffic.js";
 
 /** Where the demo keeps everything, under the current directory. */

@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { parseShowProc } from "../haproxy/runtime/master-cli.js";
+import { sendSocketCommand } from "../haproxy/runtime/socket-command.js";
 
 /**
  * The command line of a live process, from /proc; undefined when the process is gone (or a
@@ -19,4 +21,12 @@ export function processCommand(pid: number): string | undefined {
       return undefined;
     }
   }
+}
+
+/** The worker PIDs the HAProxy master answers on its CLI with `show proc`; empty when it does not answer. */
+export async function workerPidsOf(masterSocket: string, timeoutMs: number): Promise<number[]> {
+  const answer = await sendSocketCommand(masterSocket, "show proc", { timeoutMs, quit: true }).catch(
+    () => "",
+  );
+  return parseShowProc(answer)?.workers.map((w) => w.pid) ?? [];
 }
