@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { ApiError, Change, DesiredState, NodeStatus, Rollout } from "../../src/control/api-types.js";
 import { DIALECTS } from "../store/test-stores.js";
 import { createWebCluster, openTestServer, SAFE_CFG, type TestServer } from "./test-server.js";
+import { approvedChange } from "./vrrp-fixtures.js";
 
 /** A cluster with nodes lb-1 (the canary) and lb-2, and their agent tokens. */
 async function withTwoNodes(s: TestServer): Promise<{ v1: number; agents: Record<string, string> }> {
@@ -19,19 +20,6 @@ async function withTwoNodes(s: TestServer): Promise<{ v1: number; agents: Record
   return { v1, agents };
 }
 
-async function approved(s: TestServer, body: object): Promise<Change> {
-  const proposed = await s.call<Change>("POST", "/api/v1/clusters/web/changes", s.tokens.operator, body);
-  expect(proposed.status).toBe(201);
-  const reviewed = await s.call<Change>(
-    "POST",
-    `/api/v1/changes/${proposed.body.id}/reviews`,
-    s.tokens.approver,
-    { decision: "approve", comment: "ok" },
-  );
-  expect(reviewed.body.state).toBe("approved");
-  return reviewed.body;
-}
-
 describe.each(DIALECTS)("rollouts on %s", (dialect) => {
   let s: TestServer;
   afterEach(async () => s?.dispose());
@@ -43,7 +31,7 @@ describe.each(DIALECTS)("rollouts on %s", (dialect) => {
   it("gives the version to the canary first, the others once it promoted it, then makes it current", async () => {
     s = await openTestServer(dialect);
     const { v1, agents } = await withTwoNodes(s);
-    const change = await approved(s, { parent: v1, message: "m", config: SAFE_CFG });
+    const change = await approvedChange(s, { parent: v1, message: "m", config: SAFE_CFG });
     const rollout = (await s.call<Rollout>("POST", `/api/v1/changes/${change.id}/rollout`, s.tokens.operator))
       .body;
     expect(rollout.nodes.map((n) => [n.node, n.state])).toEqual([
@@ -101,7 +89,7 @@ describe.each(DIALECTS)("rollouts on %s", (dialect) => {
   it("halts on the canary's rollback, leaves the other node untouched and points the canary back at the parent", async () => {
     s = await openTestServer(dialect);
     const { v1, agents } = await withTwoNodes(s);
-    const change = await approved(s, { parent: v1, message: "m", config: SAFE_CFG });
+    const change = await approvedChange(s, { parent: v1, message: "m", config: SAFE_CFG });
     const rollout = (await s.call<Rollout>("POST", `/api/v1/changes/${change.id}/rollout`, s.tokens.operator))
       .body;
     await report(agents["lb-1"]!, {
@@ -132,7 +120,7 @@ describe.each(DIALECTS)("rollouts on %s", (dialect) => {
     s = await openTestServer(dialect);
     const { v1, agents } = await withTwoNodes(s);
     const operation = { backend: "web", server: "web-02", action: { kind: "weight", weight: 12 } };
-    const change = await approved(s, { parent: v1, message: "a little more on web-02", operation });
+    const change = await approvedChange(s, { parent: v1, message: "a little more on web-02", operation });
     expect(change).toMatchObject({ kind: "runtime", verdict: "pass" });
     const rollout = (await s.call<Rollout>("POST", `/api/v1/changes/${change.id}/rollout`, s.tokens.operator))
       .body;
@@ -160,8 +148,8 @@ describe.each(DIALECTS)("rollouts on %s", (dialect) => {
   it("refuses a second rollout while one runs, and rolls back to a former version at an approver's word", async () => {
     s = await openTestServer(dialect);
     const { v1, agents } = await withTwoNodes(s);
-    const first = await approved(s, { parent: v1, message: "m", config: SAFE_CFG });
-    const second = await approved(s, {
+    const first = await approvedChange(s, { parent: v1, message: "m", config: SAFE_CFG });
+    const second = await approvedChange(s, {
       parent: v1,
       message: "n",
       config: SAFE_CFG.replace("maxconn 2048", "maxconn 3000"),
