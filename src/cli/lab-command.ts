@@ -16,7 +16,7 @@ import { LbguardError } from "../errors.js";
 import { stopProcess } from "../haproxy/runtime/master-process.js";
 import { bindAddresses, delay } from "../haproxy/runtime/process-helpers.js";
 import type { InventoryRole } from "../inventory/inventory.js";
-import { processCommand, workerPidsOf } from "../lab/process-command.js";
+import { commandLinesOf, processCommand, workerPidsOf } from "../lab/process-command.js";
 import type { LabServer } from "../lab/scenario.js";
 
 export const LAB_HELP = `Usage: lbguard lab up FILE [--config CFG] [--dir DIR]
@@ -256,12 +256,7 @@ async function labRun(argv: string[], out: (s: string) => void, options: LabComm
           listens: bindAddresses(readText(lab.configPath), lab.configPath).map((a) => `${a.host}:${a.port}`),
         },
         servers: input.servers.map((s) => ({ name: s.name, role: s.role, address: s.address })),
-        commands: Object.fromEntries(
-          [process.pid, lab.haproxy.pid, ...workerPids].flatMap((pid) => {
-            const command = processCommand(pid);
-            return command === undefined ? [] : [[String(pid), command]];
-          }),
-        ),
+        commands: commandLinesOf([process.pid, lab.haproxy.pid, ...workerPids]),
         startedAt: new Date().toISOString(),
       };
       // Written whole then renamed, so that 'lab up' never reads half a file.

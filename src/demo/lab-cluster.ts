@@ -10,7 +10,7 @@ import { installedHaproxyVersion } from "../haproxy/runtime/installed-haproxy.js
 import { startMasterWorker, type MasterWorker } from "../haproxy/runtime/master-process.js";
 import { bindAddresses, delay, haproxyBinary } from "../haproxy/runtime/process-helpers.js";
 import { startLabServer, type LabServerProcess } from "../lab/lab.js";
-import { processCommand, workerPidsOf } from "../lab/process-command.js";
+import { commandLinesOf, workerPidsOf } from "../lab/process-command.js";
 import { readLabServers } from "../lab/scenario.js";
 import { startServer, type RunningServer } from "../server/start-server.js";
 import { DEMO_FILES, demoExamplesDir, readDemoTexts, type DemoTexts } from "./demo-examples.js";
@@ -323,12 +323,7 @@ async function demoRecord(
     url,
     frontendUrl,
     haproxy,
-    commands: Object.fromEntries(
-      pids.flatMap((pid) => {
-        const command = processCommand(pid);
-        return command === undefined ? [] : [[String(pid), command]];
-      }),
-    ),
+    commands: commandLinesOf(pids),
     startedAt: new Date().toISOString(),
   };
 }

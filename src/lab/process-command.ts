@@ -23,6 +23,19 @@ export function processCommand(pid: number): string | undefined {
   }
 }
 
+/**
+ * The command line of each PID that still runs, by PID, as a record of what to compare with
+ * before signalling one of them later.
+ */
+export function commandLinesOf(pids: readonly number[]): Record<string, string> {
+  return Object.fromEntries(
+    pids.flatMap((pid) => {
+      const command = processCommand(pid);
+      return command === undefined ? [] : [[String(pid), command]];
+    }),
+  );
+}
+
 /** The worker PIDs the HAProxy master answers on its CLI with `show proc`; empty when it does not answer. */
 export async function workerPidsOf(masterSocket: string, timeoutMs: number): Promise<number[]> {
   const answer = await sendSocketCommand(masterSocket, "show proc", { timeoutMs, quit: true }).catch(
