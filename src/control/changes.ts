@@ -12,6 +12,7 @@ import type {
   Review,
   ReviewRequest,
   RuntimeOperationSpec,
+  Version,
 } from "./api-types.js";
 import { clusterRow, getVersion, insertVersion, policyOf } from "./clusters.js";
 import { fail, nowIso, transact, type ControlContext, type Principal } from "./control-context.js";
@@ -132,8 +133,11 @@ export async function propose(
   actor: Principal,
   cluster: string,
   request: ProposeRequest,
-  /** An earlier version whose text `request.config` is (a rollback): named rather than copied. */
-  existing?: number,
+  /**
+   * An earlier version whose text `request.config` is (a rollback): named rather than copied,
+   * with its pair file.
+   */
+  existing?: Pick<Version, "id" | "vrrp">,
 ): Promise<Change> {
   const db = ctx.store.db;
   const row = await clusterRow(db, cluster);
@@ -153,7 +157,7 @@ export async function propose(
     ...(ctx.haproxy ? { haproxy: ctx.haproxy } : {}),
   };
   const config = request.config ?? parent.text;
-  const vrrp = existing !== undefined ? (await getVersion(db, existing)).vrrp : (request.vrrp ?? parent.vrrp);
+  const vrrp = existing !== undefined ? existing.vrrp : (request.vrrp ?? parent.vrrp);
   const nodes = (
     await db.selectFrom("nodes").select("name").where("cluster", "=", cluster).orderBy("name").execute()
   ).map((n) => n.name);
@@ -169,7 +173,7 @@ export async function propose(
   const id = await transact(ctx, async (trx, record) => {
     const version =
       existing !== undefined
-        ? { id: existing }
+        ? { id: existing.id }
         : newVersion
           ? await insertVersion(ctx, trx, record, {
               cluster,

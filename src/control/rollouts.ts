@@ -393,7 +393,7 @@ export async function rollback(
     actor,
     cluster,
     { parent: current, message, config: target.text, draft: true },
-    target.id,
+    target,
   );
   if (proposed.verdict === "block" && actor.role !== "admin") {
     throw fail(
