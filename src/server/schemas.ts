@@ -1,4 +1,5 @@
 import { CHANGE_STATES } from "../control/api-types.js";
+import { RESPONSE_CLASSES } from "../monitor/row-counters.js";
 
 /**
  * JSON Schemas of the request bodies and parameters, shared by validation (Fastify answers 400
@@ -293,7 +294,6 @@ export const INCIDENT_SCHEMAS = {
 } as const;
 
 const COUNT = { type: "number", minimum: 0 } as const;
-const RESPONSE_CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx", "other"] as const;
 
 /** One row of a stats sample (MetricSample's RowSample); counters and gauges are never negative. */
 const ROW_SAMPLE = {
