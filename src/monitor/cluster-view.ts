@@ -145,11 +145,6 @@ export function takesNewRequests(status: string): boolean {
   return !isDown(status) && !isMaint(status) && !status.startsWith("DRAIN") && !status.startsWith("NOLB");
 }
 
-/** Events per `count` over `ms` milliseconds, per second; 0 for an empty span. */
-export function perSecond(count: number, ms: number): number {
-  return ms > 0 ? (count * 1000) / ms : 0;
-}
-
 /** `part` as a percentage of `whole`; 0 when `whole` is 0. */
 export function percentOf(part: number, whole: number): number {
   return whole > 0 ? (part * 100) / whole : 0;

@@ -1,4 +1,5 @@
-import { type ClusterView, currentSample, perSecond, rowKey, windowTotals } from "../cluster-view.js";
+import { perSecond } from "../../agent/bake/counters.js";
+import { type ClusterView, currentSample, rowKey, windowTotals } from "../cluster-view.js";
 import type { AlertCondition, AlertRule } from "../types.js";
 import { type AlertRuleMeta, fixed, paramsOf, seconds, subjectOf } from "./rule.js";
 
