@@ -9,6 +9,7 @@ import { computeImpact } from "./impact.js";
 import { getIncident, incidentRow, incidentSubject } from "./incident-store.js";
 import { policyGaps } from "./measures.js";
 import { draftPostmortem, renderPostmortemMarkdown } from "./postmortem.js";
+import { recordedEventOf } from "./recorded-events.js";
 import { explainRootCause } from "./root-cause.js";
 import { changeCandidates, rankSuspects, type Symptom } from "./suspects.js";
 import { buildTimeline } from "./timeline.js";
@@ -237,15 +238,7 @@ async function eventsAround(ctx: ControlContext, incident: Incident, end: string
     .reverse()
     .map(toStoredEvent)
     .filter((e) => !e.subject?.startsWith("incident:") || e.subject === own)
-    .map((e) => ({
-      seq: e.seq,
-      at: e.at,
-      type: e.type,
-      actor: e.actor,
-      ...(e.cluster !== undefined ? { cluster: e.cluster } : {}),
-      ...(e.subject !== undefined ? { subject: e.subject } : {}),
-      data: e.data,
-    }));
+    .map(recordedEventOf);
 }
 
 /** The changes the events are about (`change:N` subjects), by id. */

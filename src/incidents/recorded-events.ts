@@ -1,3 +1,4 @@
+import type { StoredEvent } from "../control/api-types.js";
 import type { RecordedEvent } from "./types.js";
 
 /**
@@ -28,6 +29,19 @@ export function agentFacts(event: RecordedEvent): AgentFacts | undefined {
     ...(typeof apply === "string" ? { apply } : {}),
     at: typeof at === "string" ? at : event.at,
     evidence: recordOf(evidence) ?? flat,
+  };
+}
+
+/** A control-plane event from the log as the incident code reads it: without its hash chain. Pure. */
+export function recordedEventOf(event: StoredEvent): RecordedEvent {
+  return {
+    seq: event.seq,
+    at: event.at,
+    type: event.type,
+    actor: event.actor,
+    ...(event.cluster !== undefined ? { cluster: event.cluster } : {}),
+    ...(event.subject !== undefined ? { subject: event.subject } : {}),
+    data: event.data,
   };
 }
 

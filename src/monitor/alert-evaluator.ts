@@ -3,6 +3,7 @@ import type { Change } from "../control/api-types.js";
 import { getChange } from "../control/changes.js";
 import { transact, type ControlContext, type RecordEvent } from "../control/control-context.js";
 import { openIncident } from "../incidents/incident-store.js";
+import { recordedEventOf } from "../incidents/recorded-events.js";
 import { changeCandidates, rankSuspects } from "../incidents/suspects.js";
 import type { RecordedEvent } from "../incidents/types.js";
 import type { AlertsTable, ClustersTable, Database } from "../store/schema.js";
@@ -340,7 +341,10 @@ async function loadView(
     .where("at", ">=", eventHorizon)
     .orderBy("seq")
     .execute();
-  mem.events = [...mem.events.filter((e) => e.at >= eventHorizon), ...rows.map(recordedOf)];
+  mem.events = [
+    ...mem.events.filter((e) => e.at >= eventHorizon),
+    ...rows.map((row) => recordedEventOf(toStoredEvent(row))),
+  ];
   mem.lastSeq = Math.max(mem.lastSeq, ...rows.map((r) => Number(r.seq)));
 
   const nodeRows = await db.selectFrom("nodes").selectAll().where("cluster", "=", cluster).execute();
@@ -372,19 +376,6 @@ async function loadView(
     expectedShares: shares.cluster,
     nodeExpectedShares: shares.nodes,
     events: mem.events.filter((e) => e.at >= new Date(now - 5 * 60_000).toISOString()),
-  };
-}
-
-function recordedOf(row: Parameters<typeof toStoredEvent>[0]): RecordedEvent {
-  const event = toStoredEvent(row);
-  return {
-    seq: event.seq,
-    at: event.at,
-    type: event.type,
-    actor: event.actor,
-    ...(event.cluster ? { cluster: event.cluster } : {}),
-    ...(event.subject ? { subject: event.subject } : {}),
-    data: event.data,
   };
 }
 
