@@ -9,7 +9,7 @@ import { computeImpact } from "./impact.js";
 import { getIncident, incidentRow, incidentSubject } from "./incident-store.js";
 import { policyGaps } from "./measures.js";
 import { draftPostmortem, renderPostmortemMarkdown } from "./postmortem.js";
-import { recordedEventOf } from "./recorded-events.js";
+import { recordedEventOf, subjectId } from "./recorded-events.js";
 import { explainRootCause } from "./root-cause.js";
 import { changeCandidates, rankSuspects, type Symptom } from "./suspects.js";
 import { buildTimeline } from "./timeline.js";
@@ -245,8 +245,8 @@ async function eventsAround(ctx: ControlContext, incident: Incident, end: string
 async function changesNamed(ctx: ControlContext, events: RecordedEvent[]): Promise<Map<number, Change>> {
   const ids = new Set<number>();
   for (const e of events) {
-    const match = /^change:(\d+)$/.exec(e.subject ?? "");
-    if (match) ids.add(Number(match[1]));
+    const id = subjectId(e, "change");
+    if (id !== undefined) ids.add(id);
   }
   const changes = new Map<number, Change>();
   for (const id of [...ids].sort((a, b) => a - b)) changes.set(id, await getChange(ctx, id));

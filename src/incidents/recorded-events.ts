@@ -56,8 +56,11 @@ export function nodeOf(event: RecordedEvent): string | undefined {
 
 /** The number in a subject such as `change:12` or `incident:3`, when it has that prefix. Pure. */
 export function subjectId(event: RecordedEvent, prefix: string): number | undefined {
-  const match = new RegExp(`^${prefix}:(\\d+)$`).exec(event.subject ?? "");
-  return match ? Number(match[1]) : undefined;
+  // No RegExp built per call: the alert evaluator asks this of every recent event each second.
+  const subject = event.subject ?? "";
+  if (!subject.startsWith(`${prefix}:`)) return undefined;
+  const digits = subject.slice(prefix.length + 1);
+  return /^\d+$/.test(digits) ? Number(digits) : undefined;
 }
 
 /** `value` when it is a non-empty string. */

@@ -3,7 +3,7 @@ import type { Change } from "../control/api-types.js";
 import { getChange } from "../control/changes.js";
 import { transact, type ControlContext, type RecordEvent } from "../control/control-context.js";
 import { openIncident } from "../incidents/incident-store.js";
-import { recordedEventOf } from "../incidents/recorded-events.js";
+import { recordedEventOf, subjectId } from "../incidents/recorded-events.js";
 import { changeCandidates, rankSuspects } from "../incidents/suspects.js";
 import type { RecordedEvent } from "../incidents/types.js";
 import type { AlertsTable, ClustersTable, Database } from "../store/schema.js";
@@ -386,12 +386,8 @@ export async function loadChanges(
   into: Map<number, Change | undefined>,
 ): Promise<void> {
   for (const event of events) {
-    const match = /^change:(\d+)$/.exec(event.subject ?? "");
-    const id = match
-      ? Number(match[1])
-      : typeof event.data.change === "number"
-        ? event.data.change
-        : undefined;
+    const id =
+      subjectId(event, "change") ?? (typeof event.data.change === "number" ? event.data.change : undefined);
     if (id === undefined || into.has(id)) continue;
     try {
       into.set(id, await getChange(ctx, id));
