@@ -105,10 +105,21 @@ export async function samplesOf(
   await clusterRow(db, cluster);
   const nodes = await db
     .selectFrom("nodes")
-    .select(["id", "name"])
+    .select((eb) => [
+      "id",
+      "name",
+      eb
+        .selectFrom("metric_samples")
+        .select("metric_samples.at")
+        .whereRef("metric_samples.node_id", "=", "nodes.id")
+        .orderBy("metric_samples.at")
+        .limit(1)
+        .as("oldest_raw"),
+    ])
     .where("cluster", "=", cluster)
     .orderBy("name")
     .execute();
+  const rollupsAfter = new Date(Date.parse(from) - MINUTE_MS).toISOString();
   const result = new Map<string, MetricSample[]>();
   for (const node of nodes) {
     const raw = await db
@@ -121,17 +132,21 @@ export async function samplesOf(
       .execute();
     // Raw samples are deleted in whole minutes, so from the minute of the oldest one left they
     // are complete; before it only rollups remain.
-    const oldest = await firstRawAt(db, node.id, "");
-    const rawFrom = oldest === undefined ? undefined : new Date(minuteOf(Date.parse(oldest))).toISOString();
-    const rollups = await db
-      .selectFrom("metric_rollups")
-      .selectAll()
-      .where("node_id", "=", node.id)
-      .where("minute", ">", new Date(Date.parse(from) - MINUTE_MS).toISOString())
-      .where("minute", "<=", to)
-      .$if(rawFrom !== undefined, (q) => q.where("minute", "<", rawFrom ?? ""))
-      .orderBy("minute")
-      .execute();
+    const rawFrom =
+      node.oldest_raw === null ? undefined : new Date(minuteOf(Date.parse(node.oldest_raw))).toISOString();
+    // Windows within the raw samples' reach (every one the alert evaluator asks for) need no rollups.
+    const rollups =
+      rawFrom !== undefined && rawFrom <= rollupsAfter
+        ? []
+        : await db
+            .selectFrom("metric_rollups")
+            .selectAll()
+            .where("node_id", "=", node.id)
+            .where("minute", ">", rollupsAfter)
+            .where("minute", "<=", to)
+            .$if(rawFrom !== undefined, (q) => q.where("minute", "<", rawFrom ?? ""))
+            .orderBy("minute")
+            .execute();
     result.set(node.name, [
       ...rollups.map((r) => fromRow(node.name, r.minute, r.interval_ms, r.data)),
       ...raw.map((r) => fromRow(node.name, r.at, r.interval_ms, r.data)),
