@@ -19,7 +19,7 @@ import type { NotificationLinks } from "./notify/payloads.js";
 import { monitorMetrics } from "./prometheus.js";
 import { silenceFor } from "./silences.js";
 import { activeSilences } from "./silence-store.js";
-import type { AlertCondition, AlertConfig, MetricSample, Suspect } from "./types.js";
+import type { AlertCondition, AlertConfig, MetricSample, Silence, Suspect } from "./types.js";
 
 /** How long samples are kept in memory for the rules: the longest baseline window and a margin. */
 const SAMPLE_MEMORY_MS = 16 * 60_000;
@@ -125,8 +125,6 @@ async function evaluateCluster(
       options.onError?.(error);
     }
   }
-  // Read before the transaction: on SQLite the transaction holds the store's one connection.
-  const silences = await activeSilences(ctx, now);
   const fired = await transact(ctx, async (trx, record) => {
     await lockCluster(trx, ctx, cluster);
     const rows = await trx
@@ -149,16 +147,19 @@ async function evaluateCluster(
         changeCandidates(mem.events, knownChanges(changes)),
         { windowS: SUSPECT_WINDOW_S },
       );
+    // Read only once an alert fires, and through the transaction, which on SQLite holds the
+    // store's one connection.
+    let silences: Silence[] | undefined;
     const out: { id: number; alert: TrackedAlert }[] = [];
     let queued = false;
     for (const transition of step.transitions) {
       const result = await persist(trx, record, cluster, transition, ids, {
         now: new Date(now).toISOString(),
         suspectsFor,
-        silenceOf: (alert) =>
+        silenceOf: async (alert) =>
           silenceFor(
             { cluster, rule: alert.rule, severity: alert.severity, labels: alert.labels },
-            silences,
+            (silences ??= await activeSilences(ctx, now, trx)),
             now,
           ),
         options,
@@ -212,7 +213,7 @@ function trackedOf(row: Selectable<AlertsTable>): TrackedAlert {
 interface PersistContext {
   now: string;
   suspectsFor: (alert: TrackedAlert) => Suspect[];
-  silenceOf: (alert: TrackedAlert) => { id: number } | undefined;
+  silenceOf: (alert: TrackedAlert) => Promise<{ id: number } | undefined>;
   options: AlertEvaluatorOptions;
 }
 
@@ -268,7 +269,11 @@ async function persist(
   const row = await trx.selectFrom("alerts").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
   const fired = transition.kind === "fired";
   const suspects = fired ? p.suspectsFor(alert) : (JSON.parse(row.suspects) as Suspect[]);
-  const silence = fired ? p.silenceOf(alert) : row.silenced_by === null ? undefined : { id: row.silenced_by };
+  const silence = fired
+    ? await p.silenceOf(alert)
+    : row.silenced_by === null
+      ? undefined
+      : { id: row.silenced_by };
   const changed = {
     ...figures,
     fired_at: alert.firedAt ?? row.fired_at,

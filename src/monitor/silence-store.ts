@@ -1,7 +1,7 @@
-import type { Selectable } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import { clusterRow } from "../control/clusters.js";
 import { fail, nowIso, transact, type ControlContext, type Principal } from "../control/control-context.js";
-import type { SilencesTable } from "../store/schema.js";
+import type { Database, SilencesTable } from "../store/schema.js";
 import { ALERT_SEVERITIES, type Silence } from "./types.js";
 
 /** What a silence may match on: the alert's rule, its severity, or one of its labels. */
@@ -173,10 +173,14 @@ export async function listSilences(ctx: ControlContext, filter: SilenceFilter = 
 
 /**
  * The silences in force at `now` (milliseconds; default the context's clock), for the evaluator
- * to hold notifications back with.
+ * to hold notifications back with; read through `db` when given (the evaluator's transaction).
  */
-export async function activeSilences(ctx: ControlContext, now = ctx.clock()): Promise<Silence[]> {
-  const rows = await ctx.store.db
+export async function activeSilences(
+  ctx: ControlContext,
+  now = ctx.clock(),
+  db: Kysely<Database> = ctx.store.db,
+): Promise<Silence[]> {
+  const rows = await db
     .selectFrom("silences")
     .selectAll()
     .where("expired_at", "is", null)
