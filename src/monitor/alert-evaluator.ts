@@ -350,7 +350,9 @@ async function loadView(
     ...mem.events.filter((e) => e.at >= eventHorizon),
     ...rows.map((row) => recordedEventOf(toStoredEvent(row))),
   ];
-  mem.lastSeq = Math.max(mem.lastSeq, ...rows.map((r) => Number(r.seq)));
+  // Ordered by seq, so the last row has the highest; no spread of an hour's rows into Math.max.
+  const newest = rows.at(-1);
+  if (newest !== undefined) mem.lastSeq = Number(newest.seq);
 
   const nodeRows = await db.selectFrom("nodes").selectAll().where("cluster", "=", cluster).execute();
   const nodes: ClusterNode[] = nodeRows.map((row) => {
