@@ -1,7 +1,7 @@
-import { chmodSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { moveDurable, temporaryPathFor, writeDurable } from "../agent/atomic-file.js";
+import { writeFileAtomic } from "../agent/atomic-file.js";
 import { sortFindings } from "../check/check-config.js";
 import { LbguardError } from "../errors.js";
 import { parseConfig } from "../haproxy/parse/index.js";
@@ -200,7 +200,7 @@ async function render(
     // The configuration last: keepalived never reads one naming scripts not yet written.
     { path: keepalivedConfPath(dir), text: conf, mode: 0o644 },
   ];
-  for (const f of written) writeWhole(f.path, f.text, f.mode);
+  for (const f of written) writeFileAtomic(f.path, f.text, f.mode);
   const insecure = scriptSecurityProblems(paths.checkScript);
   for (const problem of insecure)
     err(`lbguard: warning: keepalived will refuse to run ${paths.checkScript} as root: ${problem}\n`);
@@ -210,12 +210,4 @@ async function render(
     );
   else out(`Wrote ${written.map((f) => f.path).join(", ")}\n`);
   return 0;
-}
-
-/** Replaces a file whole (temporary file, flushed, renamed over it) with the given mode. */
-function writeWhole(path: string, text: string, mode: number): void {
-  const temporary = temporaryPathFor(path);
-  writeDurable(temporary, text);
-  chmodSync(temporary, mode);
-  moveDurable(temporary, path);
 }
