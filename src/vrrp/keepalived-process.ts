@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LbguardError } from "../errors.js";
-import { stopProcess } from "../haproxy/runtime/master-process.js";
+import { isProcessAlive, stopProcess } from "../haproxy/runtime/master-process.js";
 
 /** The binary to run when the caller names none: `LBGUARD_KEEPALIVED`, else `keepalived` on PATH. */
 export function keepalivedBinary(explicit?: string): string {
@@ -19,21 +19,6 @@ export function readPidFile(pidFile: string): number | undefined {
   }
   const pid = Number(text.trim());
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-/** True while the process exists and is not a zombie waiting to be reaped. */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
 }
 
 /** The pid in `pidFile` when that process lives (not a zombie a parent has yet to reap). */

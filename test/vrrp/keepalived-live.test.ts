@@ -3,12 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  isProcessAlive,
-  reloadKeepalived,
-  startKeepalived,
-  stopKeepalived,
-} from "../../src/vrrp/keepalived-process.js";
+import { isProcessAlive } from "../../src/haproxy/runtime/master-process.js";
+import { reloadKeepalived, startKeepalived, stopKeepalived } from "../../src/vrrp/keepalived-process.js";
 import {
   keepalivedConfPath,
   nodePaths,

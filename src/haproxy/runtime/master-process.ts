@@ -152,7 +152,7 @@ export async function startMasterWorker(options: MasterWorkerOptions): Promise<M
 }
 
 /** True while a process with this PID exists and is not a zombie waiting to be reaped. */
-function alive(pid: number): boolean {
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {
@@ -174,7 +174,7 @@ function alive(pid: number): boolean {
  */
 export async function stopProcess(pid: number, timeoutMs = 5_000): Promise<void> {
   for (const signal of ["SIGTERM", "SIGKILL"] as const) {
-    if (!alive(pid)) return;
+    if (!isProcessAlive(pid)) return;
     try {
       process.kill(pid, signal);
     } catch {
@@ -182,9 +182,9 @@ export async function stopProcess(pid: number, timeoutMs = 5_000): Promise<void>
     }
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (!alive(pid)) return;
+      if (!isProcessAlive(pid)) return;
       await delay(25);
     }
   }
-  if (alive(pid)) throw new Error(`process ${pid} is still running after SIGTERM and SIGKILL`);
+  if (isProcessAlive(pid)) throw new Error(`process ${pid} is still running after SIGTERM and SIGKILL`);
 }
